@@ -1,0 +1,102 @@
+// The document Durable Object: a thin adapter from the platform's hooks (fetch, hibernatable
+// WebSocket events) to the DocumentRoom. One object per document id.
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env";
+import { migrate } from "../storage/schema";
+import { UpdateLog } from "../storage/updateLog";
+import { type Session, SocketConnection } from "./connection";
+import { DocumentRoom } from "./room";
+
+/** Internal request headers from the Worker, which has already authenticated the client. */
+export const SESSION_HEADER = "X-Quire-Session";
+export const DOC_ID_HEADER = "X-Quire-Doc-Id";
+
+export class DocumentObject extends DurableObject<Env> {
+  readonly room: DocumentRoom;
+  readonly log: UpdateLog;
+  // The same WebSocket object comes back for every event of an instance; caching its wrapper
+  // saves deserializing the attachment per message. After a wake the map starts empty.
+  private readonly wrappers = new WeakMap<WebSocket, SocketConnection>();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    migrate(ctx.storage.sql, ctx.storage);
+    // Heartbeats are answered by the runtime itself, so they never wake a hibernated object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+    this.log = new UpdateLog(ctx.storage.sql, ctx.storage);
+    this.room = new DocumentRoom(
+      {
+        load: (doc) => void this.log.replayInto(doc),
+        append: (update, userId) => this.log.append(update, userId),
+      },
+      () => this.connections(),
+    );
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    try {
+      const session = JSON.parse(request.headers.get(SESSION_HEADER) ?? "null") as Session | null;
+      if (!session || request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+        return Response.json({ error: { code: "bad_request", message: "expected an authenticated WebSocket upgrade" } }, { status: 400 });
+      }
+      const [client, server] = Object.values(new WebSocketPair());
+      this.ctx.acceptWebSocket(server);
+      const connection = SocketConnection.accept(server, session);
+      this.wrappers.set(server, connection);
+      await this.room.connect(connection);
+      return new Response(null, { status: 101, webSocket: client });
+    } catch (error) {
+      this.logError("fetch", request.headers.get(DOC_ID_HEADER), error);
+      return Response.json({ error: { code: "internal_error", message: "the document failed to accept the connection" } }, { status: 500 });
+    }
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: ArrayBuffer | string): Promise<void> {
+    try {
+      await this.room.receive(this.connection(ws), message);
+    } catch (error) {
+      this.logError("webSocketMessage", null, error);
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    try {
+      // Completes the closing handshake on runtimes that do not reply to a close frame by themselves.
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      // Already closed.
+    }
+    await this.forget(ws, "webSocketClose");
+  }
+
+  override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+    this.logError("webSocketError", null, error);
+    await this.forget(ws, "webSocketError");
+  }
+
+  private async forget(ws: WebSocket, hook: string): Promise<void> {
+    try {
+      await this.room.disconnect(this.connection(ws));
+    } catch (error) {
+      this.logError(hook, null, error);
+    }
+  }
+
+  /** Open connections; a closing socket is left out so nothing is sent to it. */
+  connections(): SocketConnection[] {
+    return this.ctx.getWebSockets().filter((ws) => ws.readyState === WebSocket.OPEN).map((ws) => this.connection(ws));
+  }
+
+  private connection(ws: WebSocket): SocketConnection {
+    let connection = this.wrappers.get(ws);
+    if (!connection) {
+      connection = new SocketConnection(ws);
+      this.wrappers.set(ws, connection);
+    }
+    return connection;
+  }
+
+  private logError(hook: string, docId: string | null, error: unknown): void {
+    console.error(`DocumentObject.${hook} failed`, { object: this.ctx.id.toString(), docId, error });
+  }
+}

@@ -1,0 +1,76 @@
+// One client connection as the room sees it: a socket plus the session and presence it carries.
+// On the platform both live in the WebSocket attachment, so they survive hibernation.
+import type { Access } from "../auth/tokens";
+import type { AwarenessEntry } from "../protocol/awareness";
+
+export interface Session {
+  /** Random id of this connection, for the admin API. */
+  id: string;
+  userId: string;
+  access: Access;
+  connectedAt: number;
+  /** The client asked for the ack extension (`?ext=ack`). */
+  ack: boolean;
+}
+
+export interface Connection {
+  readonly session: Session;
+  /** The awareness entries this client owns, with their latest states. */
+  readonly presence: readonly AwarenessEntry[];
+  setPresence(entries: AwarenessEntry[]): void;
+  send(frame: Uint8Array): void;
+  close(code: number, reason: string): void;
+}
+
+/** Attachments are limited to 16 KiB serialized; states that do not fit are kept live but not stored. */
+const MAX_STORED_PRESENCE_CHARS = 12 * 1024;
+
+interface Attachment {
+  quire: { session: Session; presence: AwarenessEntry[] };
+}
+
+/** A Connection over a hibernatable WebSocket. */
+export class SocketConnection implements Connection {
+  private attachment: Attachment;
+
+  constructor(private readonly ws: WebSocket) {
+    this.attachment = ws.deserializeAttachment() as Attachment;
+  }
+
+  static accept(ws: WebSocket, session: Session): SocketConnection {
+    ws.serializeAttachment({ quire: { session, presence: [] } } satisfies Attachment);
+    return new SocketConnection(ws);
+  }
+
+  get session(): Session {
+    return this.attachment.quire.session;
+  }
+
+  get presence(): readonly AwarenessEntry[] {
+    return this.attachment.quire.presence;
+  }
+
+  setPresence(entries: AwarenessEntry[]): void {
+    const stored = entries.map((entry) =>
+      entry.state.length > MAX_STORED_PRESENCE_CHARS ? { ...entry, state: "null" } : entry,
+    );
+    this.attachment = { quire: { session: this.session, presence: stored } };
+    this.ws.serializeAttachment(this.attachment);
+  }
+
+  send(frame: Uint8Array): void {
+    try {
+      this.ws.send(frame);
+    } catch {
+      // The socket closed under us; its close event cleans up.
+    }
+  }
+
+  close(code: number, reason: string): void {
+    try {
+      this.ws.close(code, reason);
+    } catch {
+      // Already closed.
+    }
+  }
+}

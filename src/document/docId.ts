@@ -1,0 +1,20 @@
+// Document ids: the only user input that names a Durable Object, so it is checked before any routing.
+import { HttpError } from "../http/errors";
+
+const DOC_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+export const isValidDocId = (id: string) => DOC_ID.test(id);
+
+/** Returns the id or throws a 400 that says what a valid id looks like. */
+export function parseDocId(raw: string | undefined): string {
+  let id: string;
+  try {
+    id = decodeURIComponent(raw ?? "");
+  } catch {
+    throw new HttpError(400, "invalid_doc_id", "Document id is not valid percent-encoding.");
+  }
+  if (!isValidDocId(id)) {
+    throw new HttpError(400, "invalid_doc_id", "Document ids are 1 to 128 characters of A-Z a-z 0-9 _ - . :");
+  }
+  return id;
+}

@@ -1,0 +1,12 @@
+// The bindings and variables the Worker and the document Durable Object receive.
+import type { DocumentObject } from "./document/DocumentObject";
+
+export interface Env {
+  DOCUMENTS: DurableObjectNamespace<DocumentObject>;
+  DB: D1Database;
+  SNAPSHOTS: R2Bucket;
+  /** Signs and verifies client tokens (HS256). Unset means every client connection is refused. */
+  AUTH_SECRET?: string;
+  /** Bearer token for the admin REST API. Unset means every admin request is refused. */
+  ADMIN_TOKEN?: string;
+}

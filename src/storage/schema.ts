@@ -1,0 +1,43 @@
+// Versioned schema migrations for a document's own SQLite database. Append new steps; never edit old ones.
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "update log",
+    sql: `
+      CREATE TABLE update_log (
+        seq        INTEGER NOT NULL,
+        part       INTEGER NOT NULL,
+        parts      INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        user_id    TEXT,
+        data       BLOB NOT NULL,
+        PRIMARY KEY (seq, part)
+      );
+      CREATE TABLE document_meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `,
+  },
+];
+
+/** Brings the database up to the newest schema. Synchronous, so it finishes before any event is handled. */
+export function migrate(sql: SqlStorage, storage: DurableObjectStorage): number {
+  sql.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  const current = sql.exec<{ v: number | null }>(`SELECT MAX(version) AS v FROM schema_migrations`).one().v ?? 0;
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= current) continue;
+    storage.transactionSync(() => {
+      sql.exec(migration.sql);
+      sql.exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, migration.version, migration.name, Date.now());
+    });
+  }
+  return MIGRATIONS.at(-1)?.version ?? 0;
+}

@@ -1,0 +1,85 @@
+// The durable update log: every accepted Yjs update, in order, in the document's SQLite database.
+// Updates above CHUNK_BYTES are split across rows because SQLite rows are limited to 2 MB.
+import * as Y from "yjs";
+
+/** Largest BLOB written to one row. */
+export const CHUNK_BYTES = 1024 * 1024;
+
+export interface LogStats {
+  updates: number;
+  bytes: number;
+  lastSeq: number;
+}
+
+export class UpdateLog {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly storage: DurableObjectStorage,
+  ) {}
+
+  /** Appends one update atomically and returns its sequence number. */
+  append(update: Uint8Array, userId: string | null, now = Date.now()): number {
+    const parts = Math.max(1, Math.ceil(update.byteLength / CHUNK_BYTES));
+    return this.storage.transactionSync(() => {
+      const seq = this.lastSeq() + 1;
+      for (let part = 0; part < parts; part++) {
+        const chunk = update.subarray(part * CHUNK_BYTES, (part + 1) * CHUNK_BYTES);
+        this.sql.exec(
+          `INSERT INTO update_log (seq, part, parts, created_at, user_id, data) VALUES (?, ?, ?, ?, ?, ?)`,
+          seq, part, parts, now, userId, chunk,
+        );
+      }
+      return seq;
+    });
+  }
+
+  lastSeq(): number {
+    return this.sql.exec<{ seq: number | null }>(`SELECT MAX(seq) AS seq FROM update_log`).one().seq ?? 0;
+  }
+
+  /** Yields every stored update after `afterSeq`, in order, reassembling chunked ones. */
+  *read(afterSeq = 0): Generator<{ seq: number; update: Uint8Array }> {
+    const rows = this.sql.exec<{ seq: number; part: number; parts: number; data: ArrayBuffer }>(
+      `SELECT seq, part, parts, data FROM update_log WHERE seq > ? ORDER BY seq, part`,
+      afterSeq,
+    );
+    let pending: Uint8Array[] = [];
+    for (const row of rows) {
+      pending.push(new Uint8Array(row.data));
+      if (row.part + 1 < row.parts) continue;
+      yield { seq: row.seq, update: pending.length === 1 ? pending[0] : concat(pending) };
+      pending = [];
+    }
+  }
+
+  /** Applies the whole log to `doc` in one transaction (one observer pass instead of one per update). */
+  replayInto(doc: Y.Doc, afterSeq = 0): number {
+    let last = afterSeq;
+    doc.transact(() => {
+      for (const { seq, update } of this.read(afterSeq)) {
+        Y.applyUpdate(doc, update);
+        last = seq;
+      }
+    });
+    return last;
+  }
+
+  stats(): LogStats {
+    const row = this.sql
+      .exec<{ updates: number; bytes: number | null; lastSeq: number | null }>(
+        `SELECT COUNT(DISTINCT seq) AS updates, SUM(LENGTH(data)) AS bytes, MAX(seq) AS lastSeq FROM update_log`,
+      )
+      .one();
+    return { updates: row.updates, bytes: row.bytes ?? 0, lastSeq: row.lastSeq ?? 0 };
+  }
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
