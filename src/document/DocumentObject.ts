@@ -4,6 +4,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { migrate } from "../storage/schema";
 import { UpdateLog } from "../storage/updateLog";
+import { AlarmScheduler } from "./alarmScheduler";
 import { type Session, SocketConnection } from "./connection";
 import { DocumentRoom } from "./room";
 
@@ -14,6 +15,7 @@ export const DOC_ID_HEADER = "X-Quire-Doc-Id";
 export class DocumentObject extends DurableObject<Env> {
   readonly room: DocumentRoom;
   readonly log: UpdateLog;
+  readonly alarms: AlarmScheduler;
   // The same WebSocket object comes back for every event of an instance; caching its wrapper
   // saves deserializing the attachment per message. After a wake the map starts empty.
   private readonly wrappers = new WeakMap<WebSocket, SocketConnection>();
@@ -24,10 +26,14 @@ export class DocumentObject extends DurableObject<Env> {
     // Heartbeats are answered by the runtime itself, so they never wake a hibernated object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
     this.log = new UpdateLog(ctx.storage.sql, ctx.storage);
+    this.alarms = new AlarmScheduler(ctx.storage);
     this.room = new DocumentRoom(
       {
         load: (doc) => void this.log.replayInto(doc),
-        append: (update, userId) => this.log.append(update, userId),
+        append: (update, userId) => {
+          this.log.append(update, userId);
+          this.afterAppend(update.byteLength, userId);
+        },
       },
       () => this.connections(),
     );
@@ -48,6 +54,21 @@ export class DocumentObject extends DurableObject<Env> {
     } catch (error) {
       this.logError("fetch", request.headers.get(DOC_ID_HEADER), error);
       return Response.json({ error: { code: "internal_error", message: "the document failed to accept the connection" } }, { status: 500 });
+    }
+  }
+
+  /** Deferred work after an update is stored: each kind asks the shared alarm for a time. */
+  private afterAppend(_bytes: number, _userId: string): void {
+    // Not awaited: the write is already committed; scheduling must not delay the broadcast.
+  }
+
+  override async alarm(): Promise<void> {
+    this.alarms.fired();
+    try {
+      // Each kind of deferred work runs here and re-requests the alarm if it has more to do.
+    } catch (error) {
+      this.logError("alarm", null, error);
+      throw error; // Alarms are retried with backoff when the handler throws.
     }
   }
 
