@@ -2,6 +2,7 @@
 // WebSocket events) to the DocumentRoom. One object per document id.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
+import { DocumentMeta } from "../storage/documentMeta";
 import { migrate } from "../storage/schema";
 import { UpdateLog } from "../storage/updateLog";
 import { AlarmScheduler } from "./alarmScheduler";
@@ -16,6 +17,7 @@ export class DocumentObject extends DurableObject<Env> {
   readonly room: DocumentRoom;
   readonly log: UpdateLog;
   readonly alarms: AlarmScheduler;
+  readonly meta: DocumentMeta;
   // The same WebSocket object comes back for every event of an instance; caching its wrapper
   // saves deserializing the attachment per message. After a wake the map starts empty.
   private readonly wrappers = new WeakMap<WebSocket, SocketConnection>();
@@ -27,6 +29,7 @@ export class DocumentObject extends DurableObject<Env> {
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
     this.log = new UpdateLog(ctx.storage.sql, ctx.storage);
     this.alarms = new AlarmScheduler(ctx.storage);
+    this.meta = new DocumentMeta(ctx.storage.sql);
     this.room = new DocumentRoom(
       {
         load: (doc) => void this.log.replayInto(doc),
@@ -39,8 +42,22 @@ export class DocumentObject extends DurableObject<Env> {
     );
   }
 
+  /**
+   * The document id this object serves. Objects are addressed by name, but the name is not
+   * readable inside the object, so the Worker passes it and the object keeps it.
+   */
+  get docId(): string | null {
+    return this.meta.get("doc_id");
+  }
+
+  /** Records the document id on first contact; every entry point from the Worker calls this. */
+  rememberDocId(docId: string | null): void {
+    if (docId && this.meta.get("doc_id") !== docId) this.meta.set("doc_id", docId);
+  }
+
   override async fetch(request: Request): Promise<Response> {
     try {
+      this.rememberDocId(request.headers.get(DOC_ID_HEADER));
       const session = JSON.parse(request.headers.get(SESSION_HEADER) ?? "null") as Session | null;
       if (!session || request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
         return Response.json({ error: { code: "bad_request", message: "expected an authenticated WebSocket upgrade" } }, { status: 400 });
