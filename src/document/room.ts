@@ -78,7 +78,7 @@ export class DocumentRoom {
   receive(connection: Connection, data: ArrayBuffer | string): Promise<void> {
     return this.enqueue(connection, () => {
       if (typeof data === "string") throw new CloseConnection(CloseCode.malformedMessage, "text frames other than \"ping\" are not supported");
-      return this.handle(connection, decodeFrame(new Uint8Array(data)));
+      return this.handle(connection, decodeMessage(new Uint8Array(data)));
     });
   }
 
@@ -94,6 +94,9 @@ export class DocumentRoom {
   private enqueue(connection: Connection, task: () => Promise<void> | void): Promise<void> {
     return this.serialized(task).catch((error) => {
       if (error instanceof CloseConnection) return connection.close(error.code, error.reason);
+      if (error instanceof ProtocolError) {
+        return connection.close(error.unknownType ? CloseCode.unsupportedMessage : CloseCode.malformedMessage, error.message);
+      }
       console.error("document room: closing a connection after an internal error", error);
       connection.close(CloseCode.internalError, "internal error");
     });
@@ -206,15 +209,6 @@ export class DocumentRoom {
 
 /** An update handed to the server directly was not a valid Yjs update. */
 export class UpdateRejected extends Error {}
-
-function decodeFrame(frame: Uint8Array): Message {
-  try {
-    return decodeMessage(frame);
-  } catch (error) {
-    if (!(error instanceof ProtocolError)) throw error;
-    throw new CloseConnection(error.unknownType ? CloseCode.unsupportedMessage : CloseCode.malformedMessage, error.message);
-  }
-}
 
 /** Decodes an update fully without touching the document, so a corrupt one is refused before anything changes. */
 function readUpdate(update: Uint8Array): { hasChanges: boolean } {
