@@ -12,6 +12,9 @@ export interface LogStats {
 }
 
 export class UpdateLog {
+  /** Cached high-water mark; undefined until read after a wake. */
+  private highWater: number | undefined;
+
   constructor(
     private readonly sql: SqlStorage,
     private readonly storage: DurableObjectStorage,
@@ -29,12 +32,23 @@ export class UpdateLog {
           seq, part, parts, now, userId, chunk,
         );
       }
+      this.sql.exec(`INSERT INTO document_meta (key, value) VALUES ('log_last_seq', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, String(seq));
+      this.highWater = seq;
       return seq;
     });
   }
 
+  /**
+   * The newest sequence number ever assigned. Kept apart from the rows because compaction deletes
+   * them: numbers must never be reused, or a new update could pass for one a snapshot already covers.
+   */
   lastSeq(): number {
-    return this.sql.exec<{ seq: number | null }>(`SELECT MAX(seq) AS seq FROM update_log`).one().seq ?? 0;
+    if (this.highWater === undefined) {
+      const stored = this.sql.exec<{ value: string }>(`SELECT value FROM document_meta WHERE key = 'log_last_seq'`).toArray()[0];
+      const inLog = this.sql.exec<{ seq: number | null }>(`SELECT MAX(seq) AS seq FROM update_log`).one().seq ?? 0;
+      this.highWater = Math.max(Number(stored?.value ?? 0), inLog);
+    }
+    return this.highWater;
   }
 
   /** Yields every stored update after `afterSeq`, in order, reassembling chunked ones. */
