@@ -3,6 +3,7 @@
 import { Router } from "itty-router";
 import { issueToken } from "./auth/issueToken";
 import { verifyToken } from "./auth/tokens";
+import { issueDevToken } from "./dev/devTokens";
 import type { Session } from "./document/connection";
 import { DOC_ID_HEADER, SESSION_HEADER } from "./document/DocumentObject";
 import { parseDocId } from "./document/docId";
@@ -43,7 +44,8 @@ const connect: Handler = async (request, env) => {
 router
   .get("/health", () => Response.json({ ok: true }))
   .get("/ws/:docId", connect)
-  .post("/v1/docs/:docId/tokens", issueToken);
+  .post("/v1/docs/:docId/tokens", issueToken)
+  .post("/dev/docs/:docId/token", issueDevToken);
 
 export default {
   fetch: (request, env, ctx) => router.fetch(request, env, ctx),
