@@ -2,7 +2,7 @@
 // the ack extension. Counts changes instead of keeping them: after a reconnect the sync exchange
 // resends whatever the server lacks.
 
-/** saved: every local change is durable; saving: some are in flight; unsaved: some wait for a connection. */
+/** saved: every local change is durable; saving: some are on their way; unsaved: some wait for a (writable) connection. */
 export type SaveState = "saved" | "saving" | "unsaved";
 
 interface Waiter {
@@ -31,11 +31,6 @@ export class SaveTracker {
 
   get hasUnsavedChanges(): boolean {
     return this.version > this.savedVersion;
-  }
-
-  /** Whether the current connection carries every local change (its sync step 2 went out). */
-  get isCovering(): boolean {
-    return this.covering;
   }
 
   /** Records one local change. */
@@ -106,7 +101,7 @@ export class SaveTracker {
 
   state(connected: boolean): SaveState {
     if (!this.hasUnsavedChanges) return "saved";
-    return connected && this.covering && !this.denied ? "saving" : "unsaved";
+    return connected && !this.denied ? "saving" : "unsaved";
   }
 
   private settle(): void {

@@ -1,0 +1,260 @@
+// The provider's state machine against a scripted server on a real local socket: connection
+// lifecycle, saved state, reconnects, heartbeat, presence.
+import { afterEach, describe, expect, test } from "vitest";
+import { WebSocket } from "ws";
+import * as Y from "yjs";
+import * as awarenessProtocol from "y-protocols/awareness";
+import { QuireClosedError, QuireProvider, type QuireProviderOptions } from "../../client/src/index";
+import { decodeAwarenessUpdate } from "../../src/protocol/awareness";
+import { encodeAck, encodeAwareness, encodePermissionDenied } from "../../src/protocol/messages";
+import { ScriptedServer, sleep, waitUntil } from "./scriptedServer";
+
+let server: ScriptedServer | undefined;
+const providers: QuireProvider[] = [];
+
+afterEach(async () => {
+  for (const provider of providers.splice(0)) provider.destroy();
+  await server?.close();
+  server = undefined;
+});
+
+function provide(options: Partial<QuireProviderOptions> = {}): QuireProvider {
+  const provider = new QuireProvider({
+    url: server!.url,
+    docId: "doc one",
+    doc: new Y.Doc(),
+    token: "t0ken",
+    WebSocketPolyfill: WebSocket,
+    crossTab: false,
+    backoff: { initialDelayMs: 20, maxDelayMs: 100 },
+    ...options,
+  });
+  providers.push(provider);
+  return provider;
+}
+
+const text = (provider: QuireProvider) => provider.doc.getText("t");
+
+describe("QuireProvider connection", () => {
+  test("connects to /ws/:docId with the token and the ack extension, then syncs", async () => {
+    server = await ScriptedServer.start();
+    const statuses: string[] = [];
+    const provider = provide({ connect: false });
+    provider.on("status", ({ status }) => statuses.push(status));
+    provider.connect();
+    await waitUntil("synced", () => provider.synced);
+    expect(server.latest.url.pathname).toBe("/ws/doc%20one");
+    expect(server.latest.url.searchParams.get("token")).toBe("t0ken");
+    expect(server.latest.url.searchParams.get("ext")).toBe("ack");
+    expect(statuses).toEqual(["connecting", "connected"]);
+    expect(server.latest.messages[0].type).toBe("sync-step1");
+  });
+
+  test("a permanent close code stops reconnecting, emits closed and rejects whenSaved", async () => {
+    server = await ScriptedServer.start({ ack: false, onConnection: (c) => setTimeout(() => c.close(4410, "document deleted"), 50) });
+    const provider = provide();
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => provider.on("closed", resolve));
+    await waitUntil("connected", () => provider.status === "connected");
+    text(provider).insert(0, "never saved");
+    const saved = provider.whenSaved();
+    expect(await closed).toEqual({ code: 4410, reason: "document deleted" });
+    await expect(saved).rejects.toBeInstanceOf(QuireClosedError);
+    await sleep(500);
+    expect(server.connections).toHaveLength(1);
+    expect(provider.status).toBe("disconnected");
+    expect(provider.closedWith).toEqual({ code: 4410, reason: "document deleted" });
+    expect(provider.saveState).toBe("unsaved");
+  });
+
+  test("retryable closes reconnect with backoff, calling the token function before every attempt", async () => {
+    let accepted = 0;
+    server = await ScriptedServer.start({ onConnection: (c) => ++accepted <= 3 && c.close(4503, "try again later") });
+    let tokenCalls = 0;
+    const retries: Array<number | null> = [];
+    const provider = provide({ token: async () => `token-${++tokenCalls}` });
+    provider.on("connection-close", ({ retryInMs }) => retries.push(retryInMs));
+    await waitUntil("a connection that stays", () => server!.connections.length === 4 && provider.synced);
+    expect(tokenCalls).toBe(4);
+    expect(server.connections.map((c) => c.url.searchParams.get("token"))).toEqual(["token-1", "token-2", "token-3", "token-4"]);
+    expect(retries).toHaveLength(3);
+    for (const delay of retries) {
+      expect(delay).not.toBeNull();
+      expect(delay!).toBeLessThan(100);
+    }
+  });
+
+  test("a token function that fails is retried with backoff", async () => {
+    server = await ScriptedServer.start();
+    let calls = 0;
+    const errors: unknown[] = [];
+    const provider = provide({
+      token: async () => {
+        if (++calls < 3) throw new Error("token service down");
+        return "finally";
+      },
+    });
+    provider.on("connection-error", ({ error }) => errors.push(error));
+    await waitUntil("synced", () => provider.synced);
+    expect(calls).toBe(3);
+    expect(errors).toHaveLength(2);
+    expect(server.latest.url.searchParams.get("token")).toBe("finally");
+  });
+
+  test("the heartbeat pings a quiet connection and replaces one whose pings go unanswered", async () => {
+    server = await ScriptedServer.start({ pong: false });
+    const provider = provide({ heartbeat: { intervalMs: 100, timeoutMs: 150 } });
+    await waitUntil("a second connection", () => server!.connections.length >= 2, 3000);
+    expect(server.connections[0].texts).toContain("ping");
+    expect(provider.status).not.toBe("disconnected");
+  });
+
+  test("an answered heartbeat keeps the connection", async () => {
+    server = await ScriptedServer.start({ pong: true });
+    const provider = provide({ heartbeat: { intervalMs: 50, timeoutMs: 100 } });
+    await waitUntil("synced", () => provider.synced);
+    await sleep(600);
+    expect(server.connections).toHaveLength(1);
+    expect(server.latest.texts.filter((t) => t === "ping").length).toBeGreaterThan(3);
+  });
+
+  test("the browser's online event skips the remaining backoff wait", async () => {
+    const globals = globalThis as { window?: EventTarget };
+    globals.window = new EventTarget();
+    try {
+      let accepted = 0;
+      server = await ScriptedServer.start({ onConnection: (c) => ++accepted === 1 && c.close(4503, "restarting") });
+      const provider = provide({ backoff: { initialDelayMs: 60_000, maxDelayMs: 60_000 } });
+      let retryInMs: number | null = null;
+      provider.on("connection-close", (event) => (retryInMs = event.retryInMs));
+      await waitUntil("the first close", () => retryInMs !== null);
+      globals.window.dispatchEvent(new Event("online"));
+      await waitUntil("an immediate reconnect", () => provider.synced, 1000);
+      expect(server.connections).toHaveLength(2);
+    } finally {
+      delete globals.window;
+    }
+  });
+});
+
+describe("QuireProvider saved state", () => {
+  test("a change is saving until the server acknowledges a request sent after it", async () => {
+    server = await ScriptedServer.start({ ack: false });
+    const provider = provide();
+    await waitUntil("synced", () => provider.synced);
+    const states: string[] = [];
+    provider.on("save-state", ({ state }) => states.push(state));
+    text(provider).insert(0, "hello");
+    expect(provider.hasUnsavedChanges).toBe(true);
+    await waitUntil("an ack request", () => server!.latest.messages.some((m) => m.type === "ack-request"));
+    await sleep(100);
+    expect(provider.saveState).toBe("saving");
+    const messages = server.latest.messages;
+    const update = messages.findIndex((m) => m.type === "update");
+    const request = messages.findLastIndex((m) => m.type === "ack-request");
+    expect(update).toBeGreaterThan(-1);
+    expect(request).toBeGreaterThan(update);
+    server.latest.send(encodeAck((messages[request] as { seq: number }).seq));
+    await provider.whenSaved();
+    expect(provider.hasUnsavedChanges).toBe(false);
+    expect(states).toEqual(["saving", "saved"]);
+  });
+
+  test("an unacknowledged change is resent after the connection drops, and saved by the next connection's ack", async () => {
+    let accepted = 0;
+    server = await ScriptedServer.start({
+      onConnection: (c) => {
+        // The first connection loses what it receives and never acknowledges, like a server that crashed.
+        if (++accepted === 1) c.ack = c.store = false;
+      },
+    });
+    const provider = provide();
+    await waitUntil("synced", () => provider.synced);
+    text(provider).insert(0, "precious");
+    await sleep(100);
+    expect(provider.hasUnsavedChanges).toBe(true);
+    expect(server.doc.getText("t").toString()).toBe("");
+    server.connections[0].terminate();
+    await provider.whenSaved();
+    expect(server.connections).toHaveLength(2);
+    expect(server.doc.getText("t").toString()).toBe("precious");
+    const step2 = server.connections[1].messages.find((m) => m.type === "sync-step2") as { update: Uint8Array };
+    const resent = new Y.Doc();
+    Y.applyUpdate(resent, step2.update);
+    expect(resent.getText("t").toString()).toBe("precious");
+  });
+
+  test("edits made while disconnected are unsaved, then sent by the sync exchange of the next connection", async () => {
+    server = await ScriptedServer.start();
+    const provider = provide();
+    await waitUntil("synced", () => provider.synced);
+    provider.disconnect();
+    text(provider).insert(0, "offline edit");
+    expect(provider.saveState).toBe("unsaved");
+    await sleep(50);
+    expect(server.doc.getText("t").toString()).toBe("");
+    provider.connect();
+    await provider.whenSaved();
+    expect(server.doc.getText("t").toString()).toBe("offline edit");
+    expect(provider.saveState).toBe("saved");
+  });
+
+  test("a permission denial keeps the changes unsaved although the server acknowledges", async () => {
+    server = await ScriptedServer.start({
+      onConnection: (c) => {
+        c.ack = false;
+      },
+    });
+    const provider = provide();
+    await waitUntil("synced", () => provider.synced);
+    const denied = new Promise<{ reason: string }>((resolve) => provider.on("permission-denied", resolve));
+    text(provider).insert(0, "not allowed");
+    await waitUntil("an ack request", () => server!.latest.messages.some((m) => m.type === "ack-request"));
+    const request = server.latest.messages.find((m) => m.type === "ack-request") as { seq: number };
+    server.latest.send(encodePermissionDenied("read-only access"));
+    server.latest.send(encodeAck(request.seq));
+    expect(await denied).toEqual({ reason: "read-only access" });
+    await sleep(50);
+    expect(provider.hasUnsavedChanges).toBe(true);
+    expect(provider.saveState).toBe("unsaved");
+  });
+
+  test("an update larger than the message limit goes out in parts that each fit", async () => {
+    server = await ScriptedServer.start();
+    const provider = provide({ maxMessageBytes: 16 * 1024 });
+    await waitUntil("synced", () => provider.synced);
+    const big = "0123456789abcdef".repeat(8 * 1024); // 128 KiB in one insertion
+    text(provider).insert(0, big);
+    await provider.whenSaved();
+    const updates = server.latest.messages.filter((m) => m.type === "update") as Array<{ update: Uint8Array }>;
+    expect(updates.length).toBeGreaterThanOrEqual(8);
+    for (const { update } of updates) expect(update.byteLength).toBeLessThanOrEqual(16 * 1024);
+    expect(server.doc.getText("t").toString()).toBe(big);
+  });
+});
+
+describe("QuireProvider presence", () => {
+  test("sends only its own state, applies peers' states, and drops them when the connection is lost", async () => {
+    server = await ScriptedServer.start();
+    const provider = provide();
+    provider.awareness.setLocalStateField("user", { name: "Ada" });
+    await waitUntil("synced", () => provider.synced);
+
+    const peer = new awarenessProtocol.Awareness(new Y.Doc());
+    peer.setLocalStateField("user", { name: "Grace" });
+    server.latest.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(peer, [peer.clientID])));
+    await waitUntil("the peer's state", () => provider.awareness.getStates().has(peer.clientID));
+    provider.awareness.setLocalStateField("cursor", { at: 3 });
+    await sleep(50);
+
+    const sentIds = server.latest.messages
+      .filter((m) => m.type === "awareness")
+      .flatMap((m) => decodeAwarenessUpdate((m as { update: Uint8Array }).update).map((entry) => entry.clientId));
+    expect(sentIds.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(sentIds)).toEqual(new Set([provider.doc.clientID]));
+
+    server.latest.terminate();
+    await waitUntil("the peer's state removed", () => !provider.awareness.getStates().has(peer.clientID));
+    expect(provider.awareness.getLocalState()).toMatchObject({ user: { name: "Ada" } });
+    peer.destroy();
+  });
+});
