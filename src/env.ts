@@ -1,7 +1,9 @@
 // The bindings and variables the Worker and the document Durable Object receive.
 import type { DocumentObject } from "./document/DocumentObject";
+import type { SnapshotVars } from "./snapshots/config";
 
-export interface Env {
+/** Compaction and retention settings (`COMPACT_*`, `SNAPSHOT_*`) come from `vars`; see src/snapshots/config.ts. */
+export interface Env extends SnapshotVars {
   DOCUMENTS: DurableObjectNamespace<DocumentObject>;
   DB: D1Database;
   SNAPSHOTS: R2Bucket;

@@ -5,6 +5,10 @@ import type { Env } from "../env";
 import { DocumentMeta } from "../storage/documentMeta";
 import { migrate } from "../storage/schema";
 import { UpdateLog } from "../storage/updateLog";
+import { SnapshotArchive } from "../snapshots/archive";
+import { Compactor } from "../snapshots/compactor";
+import { readSnapshotConfig } from "../snapshots/config";
+import { SnapshotIndex } from "../snapshots/snapshotIndex";
 import { AlarmScheduler } from "./alarmScheduler";
 import { type Session, SocketConnection } from "./connection";
 import { DocumentRoom } from "./room";
@@ -18,6 +22,7 @@ export class DocumentObject extends DurableObject<Env> {
   readonly log: UpdateLog;
   readonly alarms: AlarmScheduler;
   readonly meta: DocumentMeta;
+  readonly compactor: Compactor;
   // The same WebSocket object comes back for every event of an instance; caching its wrapper
   // saves deserializing the attachment per message. After a wake the map starts empty.
   private readonly wrappers = new WeakMap<WebSocket, SocketConnection>();
@@ -30,9 +35,19 @@ export class DocumentObject extends DurableObject<Env> {
     this.log = new UpdateLog(ctx.storage.sql, ctx.storage);
     this.alarms = new AlarmScheduler(ctx.storage);
     this.meta = new DocumentMeta(ctx.storage.sql);
+    this.compactor = new Compactor(
+      ctx.storage,
+      this.log,
+      new SnapshotIndex(ctx.storage.sql),
+      new SnapshotArchive(env.SNAPSHOTS),
+      this.alarms,
+      () => this.docId ?? ctx.id.toString(),
+      () => this.room,
+      readSnapshotConfig(env),
+    );
     this.room = new DocumentRoom(
       {
-        load: (doc) => void this.log.replayInto(doc),
+        load: (doc) => this.compactor.loadInto(doc),
         append: (update, userId) => {
           this.log.append(update, userId);
           this.afterAppend(update.byteLength, userId);
@@ -75,14 +90,16 @@ export class DocumentObject extends DurableObject<Env> {
   }
 
   /** Deferred work after an update is stored: each kind asks the shared alarm for a time. */
-  private afterAppend(_bytes: number, _userId: string): void {
+  private afterAppend(bytes: number, _userId: string): void {
     // Not awaited: the write is already committed; scheduling must not delay the broadcast.
+    this.compactor.noteAppend(bytes);
   }
 
   override async alarm(): Promise<void> {
     this.alarms.fired();
     try {
       // Each kind of deferred work runs here and re-requests the alarm if it has more to do.
+      await this.compactor.runIfDue();
     } catch (error) {
       this.logError("alarm", null, error);
       throw error; // Alarms are retried with backoff when the handler throws.

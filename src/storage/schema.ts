@@ -26,6 +26,29 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // Snapshots in R2 (src/snapshots/): one row each, keyed by the last log seq it covers, plus
+    // the newest snapshot's bytes kept locally in chunks so a cold load does not need R2.
+    version: 2,
+    name: "snapshots",
+    sql: `
+      CREATE TABLE snapshots (
+        seq        INTEGER PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        size       INTEGER NOT NULL,
+        sha256     TEXT NOT NULL,
+        r2_key     TEXT NOT NULL,
+        reason     TEXT NOT NULL
+      );
+      CREATE INDEX snapshots_by_created_at ON snapshots (created_at);
+      CREATE TABLE snapshot_chunks (
+        seq  INTEGER NOT NULL,
+        part INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (seq, part)
+      );
+    `,
+  },
 ];
 
 /** Brings the database up to the newest schema. Synchronous, so it finishes before any event is handled. */

@@ -78,6 +78,16 @@ export class UpdateLog {
     return last;
   }
 
+  /** Deletes the updates up to and including `seq` (a snapshot now holds them); later ones stay. */
+  deleteThrough(seq: number): void {
+    this.sql.exec(`DELETE FROM update_log WHERE seq <= ?`, seq);
+  }
+
+  /** When the newest stored update was written, or null for an empty log. */
+  lastWriteAt(): number | null {
+    return this.sql.exec<{ created_at: number }>(`SELECT created_at FROM update_log ORDER BY seq DESC LIMIT 1`).toArray()[0]?.created_at ?? null;
+  }
+
   stats(): LogStats {
     const row = this.sql
       .exec<{ updates: number; bytes: number | null; lastSeq: number | null }>(

@@ -1,0 +1,154 @@
+// Compaction: folds the update log into an R2 snapshot on the document's alarm, and loads a
+// document from its newest snapshot plus the log written after it.
+import * as Y from "yjs";
+import type { UpdateLog } from "../storage/updateLog";
+import { type SnapshotArchive, sha256Hex, snapshotKey, snapshotPrefix, seqOfKey } from "./archive";
+import type { SnapshotConfig } from "./config";
+import { expiredSnapshots } from "./retention";
+import type { SnapshotIndex, SnapshotReason, SnapshotRecord } from "./snapshotIndex";
+
+/** The live document the room holds; compaction encodes it rather than replaying the log again. */
+export interface LiveDocument {
+  getDoc(): Promise<Y.Doc>;
+  readonly isLoaded: boolean;
+}
+
+export interface CompactionResult {
+  snapshot: SnapshotRecord;
+  /** False when the newest snapshot already covered the whole log. */
+  created: boolean;
+  /** Time spent in synchronous steps, during which the object handles no other event. */
+  blockingMs: number;
+}
+
+export class Compactor {
+  /** Updates and bytes in the log, counted since the object woke; null until first needed. */
+  private tail: { updates: number; bytes: number } | null = null;
+  /** After a failure, no attempt before this time, however many updates arrive. */
+  private retryAfter = 0;
+  private running: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly log: UpdateLog,
+    readonly index: SnapshotIndex,
+    readonly archive: SnapshotArchive,
+    private readonly alarms: { requestBy(at: number): Promise<void> },
+    /** The document id used in R2 keys. */
+    private readonly docKey: () => string,
+    private readonly live: () => LiveDocument,
+    public config: SnapshotConfig,
+  ) {}
+
+  /** Applies the newest snapshot (local copy, else R2) and every update logged after it. */
+  async loadInto(doc: Y.Doc): Promise<void> {
+    const newest = this.index.newest();
+    const base = newest ? (this.index.localCopy(newest.seq) ?? (await this.archive.get(newest.key, newest.sha256))) : null;
+    doc.transact(() => {
+      if (base) Y.applyUpdate(doc, base);
+      this.log.replayInto(doc, newest?.seq ?? 0);
+    });
+  }
+
+  /** Called after every stored update: asks the alarm for a compaction now or after the quiet period. */
+  noteAppend(bytes: number, now = Date.now()): void {
+    if (this.tail) {
+      this.tail.updates += 1;
+      this.tail.bytes += bytes;
+    } else {
+      this.tailStats(); // the first count after a wake reads the log, which already holds this update
+    }
+    const due = this.overThreshold() ? now : now + this.config.quietMs;
+    void this.request(Math.max(due, this.retryAfter));
+  }
+
+  /** The alarm's share: compacts when a threshold is passed or the quiet period is over. */
+  async runIfDue(now = Date.now()): Promise<void> {
+    if (this.tailStats().updates === 0) return;
+    if (now < this.retryAfter) return this.request(this.retryAfter);
+    const over = this.overThreshold();
+    const quietAt = (this.log.lastWriteAt() ?? now) + this.config.quietMs;
+    if (!over && now < quietAt) return this.request(quietAt);
+    try {
+      const result = await this.compact(over ? "threshold" : "quiet", now);
+      this.retryAfter = 0;
+      console.log("compacted", { docId: this.docKey(), seq: result.snapshot.seq, size: result.snapshot.size, blockingMs: result.blockingMs });
+    } catch (error) {
+      // The log is intact and the document fully usable; only the fold into R2 waits.
+      this.retryAfter = now + this.config.retryMs;
+      console.error("compaction failed; retrying later", { docId: this.docKey(), retryAt: this.retryAfter, error });
+      await this.request(this.retryAfter);
+    }
+  }
+
+  /** Snapshots the document now (one compaction at a time); returns the newest snapshot if nothing is new. */
+  compact(reason: SnapshotReason, now = Date.now()): Promise<CompactionResult> {
+    const run = this.running.then(() => this.compactOnce(reason, now));
+    this.running = run.catch(() => undefined);
+    return run;
+  }
+
+  private async compactOnce(reason: SnapshotReason, now: number): Promise<CompactionResult> {
+    const live = this.live();
+    const doc = await live.getDoc();
+    // From here to the upload nothing awaits, so `seq` and the encoded state describe the same moment.
+    let started = performance.now();
+    if (!live.isLoaded) throw new Error("the document was dropped from memory during compaction");
+    const seq = this.log.lastSeq();
+    const newest = this.index.newest();
+    if (newest && newest.seq >= seq) return { snapshot: newest, created: false, blockingMs: 0 };
+    const bytes = Y.encodeStateAsUpdate(doc);
+    let blockingMs = performance.now() - started;
+
+    const key = snapshotKey(this.docKey(), seq);
+    const snapshot: SnapshotRecord = { seq, createdAt: now, size: bytes.byteLength, sha256: await sha256Hex(bytes), key, reason };
+    await this.archive.put(key, bytes, snapshot.sha256, { seq: String(seq), createdAt: new Date(now).toISOString(), reason });
+
+    // R2 holds the snapshot: record it and drop the log rows it covers, atomically. Updates that
+    // arrived during the upload have higher sequence numbers and stay.
+    started = performance.now();
+    this.storage.transactionSync(() => {
+      this.index.record(snapshot, bytes);
+      this.log.deleteThrough(seq);
+    });
+    this.tail = null;
+    blockingMs += performance.now() - started;
+
+    await this.applyRetention(now).catch((error) => console.error("snapshot retention failed", { docId: this.docKey(), error }));
+    return { snapshot, created: true, blockingMs };
+  }
+
+  /**
+   * Forgets expired snapshots, table first: a failed R2 delete then leaves only an unlisted
+   * object, which the sweep below removes on a later run, as it does objects of failed runs.
+   */
+  private async applyRetention(now: number): Promise<void> {
+    const expired = expiredSnapshots(this.index.list(), now, this.config.keepLatest, this.config.keepDays);
+    if (expired.length > 0) {
+      this.index.remove(expired.map((s) => s.seq));
+      await this.archive.delete(expired.map((s) => s.key));
+    }
+    const newest = this.index.newest();
+    if (!newest) return;
+    const listed = new Set(this.index.list().map((s) => s.key));
+    const orphans = (await this.archive.list(snapshotPrefix(this.docKey()))).filter((key) => {
+      const seq = seqOfKey(key);
+      return !listed.has(key) && seq !== null && seq < newest.seq;
+    });
+    if (orphans.length > 0) await this.archive.delete(orphans);
+  }
+
+  private tailStats(): { updates: number; bytes: number } {
+    this.tail ??= (({ updates, bytes }) => ({ updates, bytes }))(this.log.stats());
+    return this.tail;
+  }
+
+  private overThreshold(): boolean {
+    const tail = this.tailStats();
+    return tail.updates >= this.config.maxUpdates || tail.bytes >= this.config.maxBytes;
+  }
+
+  private request(at: number): Promise<void> {
+    return this.alarms.requestBy(at).catch((error) => console.error("could not set the compaction alarm", { docId: this.docKey(), error }));
+  }
+}

@@ -1,0 +1,98 @@
+// The `snapshots` table: which snapshots exist in R2, newest first, plus a local copy of the newest
+// one's bytes (chunked, since SQLite rows stop at 2 MB) so a cold load never waits on R2.
+
+/** Why a snapshot was taken. */
+export type SnapshotReason = "threshold" | "quiet" | "manual" | "restore";
+
+export interface SnapshotRecord {
+  /** The last log sequence number the snapshot covers. */
+  seq: number;
+  createdAt: number;
+  size: number;
+  sha256: string;
+  key: string;
+  reason: SnapshotReason;
+}
+
+/** Largest BLOB written to one row of the local copy. */
+export const LOCAL_CHUNK_BYTES = 1024 * 1024;
+
+interface Row extends Record<string, SqlStorageValue> {
+  seq: number;
+  created_at: number;
+  size: number;
+  sha256: string;
+  r2_key: string;
+  reason: string;
+}
+
+const COLUMNS = `seq, created_at, size, sha256, r2_key, reason`;
+
+export class SnapshotIndex {
+  constructor(private readonly sql: SqlStorage) {}
+
+  /** Every recorded snapshot, newest first. */
+  list(): SnapshotRecord[] {
+    return this.sql.exec<Row>(`SELECT ${COLUMNS} FROM snapshots ORDER BY seq DESC`).toArray().map(toRecord);
+  }
+
+  newest(): SnapshotRecord | null {
+    const row = this.sql.exec<Row>(`SELECT ${COLUMNS} FROM snapshots ORDER BY seq DESC LIMIT 1`).toArray()[0];
+    return row ? toRecord(row) : null;
+  }
+
+  get(seq: number): SnapshotRecord | null {
+    const row = this.sql.exec<Row>(`SELECT ${COLUMNS} FROM snapshots WHERE seq = ?`, seq).toArray()[0];
+    return row ? toRecord(row) : null;
+  }
+
+  /**
+   * Records a snapshot already stored in R2 and makes `bytes` the local copy, replacing the
+   * previous one. Call inside a transaction together with the log truncation it allows.
+   */
+  record(snapshot: SnapshotRecord, bytes: Uint8Array): void {
+    this.sql.exec(
+      `INSERT OR REPLACE INTO snapshots (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`,
+      snapshot.seq, snapshot.createdAt, snapshot.size, snapshot.sha256, snapshot.key, snapshot.reason,
+    );
+    this.sql.exec(`DELETE FROM snapshot_chunks`);
+    const parts = Math.max(1, Math.ceil(bytes.byteLength / LOCAL_CHUNK_BYTES));
+    for (let part = 0; part < parts; part++) {
+      const chunk = bytes.subarray(part * LOCAL_CHUNK_BYTES, (part + 1) * LOCAL_CHUNK_BYTES);
+      this.sql.exec(`INSERT INTO snapshot_chunks (seq, part, data) VALUES (?, ?, ?)`, snapshot.seq, part, chunk);
+    }
+  }
+
+  /** The local copy of snapshot `seq`, or null when only R2 has it. */
+  localCopy(seq: number): Uint8Array | null {
+    const chunks = this.sql
+      .exec<{ data: ArrayBuffer }>(`SELECT data FROM snapshot_chunks WHERE seq = ? ORDER BY part`, seq)
+      .toArray()
+      .map((row) => new Uint8Array(row.data));
+    if (chunks.length === 0) return null;
+    if (chunks.length === 1) return chunks[0];
+    const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+    let offset = 0;
+    for (const chunk of chunks) {
+      out.set(chunk, offset);
+      offset += chunk.byteLength;
+    }
+    return out;
+  }
+
+  /** Forgets snapshots (their R2 objects are deleted separately). */
+  remove(seqs: number[]): void {
+    for (const seq of seqs) this.sql.exec(`DELETE FROM snapshots WHERE seq = ?`, seq);
+  }
+}
+
+function toRecord(row: Row): SnapshotRecord {
+  return {
+    seq: row.seq,
+    createdAt: row.created_at,
+    size: row.size,
+    sha256: row.sha256,
+    key: row.r2_key,
+    reason: row.reason as SnapshotReason,
+  };
+}
