@@ -121,6 +121,22 @@ describe("demo page", () => {
     await page.locator('[data-quire-status="connected"]').waitFor({ timeout: 30_000 });
   });
 
+  test("tabs of one browser stay in step through BroadcastChannel while the server is unreachable", async () => {
+    const docId = newDocId();
+    const first = await openDemo(proxy.url, docId, "Ada");
+    const second = await first.context().newPage();
+    await second.goto(first.url());
+    await second.locator('[data-quire-status="connected"]').waitFor({ timeout: 30_000 });
+
+    proxy.refuseWebSockets = true;
+    proxy.cut();
+    for (const page of [first, second]) await page.locator('[data-quire-status="connected"]').waitFor({ state: "detached", timeout: 10_000 });
+    await editor(first).click();
+    await first.keyboard.type("Shared between tabs.");
+    await expect.poll(() => editor(second).innerText(), { timeout: 5_000 }).toContain("Shared between tabs.");
+    expect(await second.locator("[data-quire-status]").getAttribute("data-quire-status")).not.toBe("connected");
+  });
+
   test("a reload while the server is unreachable keeps the unsent edits, which are saved once it returns", async () => {
     const docId = newDocId();
     const page = await openDemo(proxy.url, docId, "Ada");
