@@ -4,85 +4,25 @@ import { ObservableV2 } from "lib0/observable";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
 import { isRetryable, MAX_MESSAGE_BYTES } from "../../src/protocol/closeCodes";
-import { decodeMessage, encodeAckRequest, encodeAwareness, encodeSyncStep1, encodeSyncStep2, encodeUpdate, type Message } from "../../src/protocol/messages";
-import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff";
+import { decodeMessage, encodeAckRequest, encodeSyncStep1, encodeSyncStep2, encodeUpdate, type Message } from "../../src/protocol/messages";
+import { Backoff, DEFAULT_BACKOFF } from "./backoff";
 import { CrossTabSync } from "./crossTab";
-import { DEFAULT_HEARTBEAT, Heartbeat, type HeartbeatOptions } from "./heartbeat";
+import { DEFAULT_HEARTBEAT, Heartbeat } from "./heartbeat";
 import { type OfflineStore, openOfflineStore } from "./offline";
+import { watchPage } from "./pageLifecycle";
+import { ServerPresence } from "./presence";
 import { type SaveState, SaveTracker } from "./saveTracker";
 import { socketUrl } from "./socketUrl";
 import { splitUpdate } from "./splitUpdate";
-
-export type ConnectionStatus = "connecting" | "connected" | "disconnected";
-
-/** The part of the WebSocket API the provider uses; the browser's, `ws` and undici's all fit. */
-export interface WebSocketLike {
-  binaryType: string;
-  readonly readyState: number;
-  onopen: ((event: any) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
-  onerror: ((event: any) => void) | null;
-  send(data: string | Uint8Array): void;
-  close(code?: number, reason?: string): void;
-}
-
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
-
-/** A token, or a function that returns one; the function is called before every connection attempt. */
-export type TokenSource = string | (() => string | Promise<string>);
-
-export interface QuireProviderOptions {
-  /** The server's origin: `https://quire.example.com`, `wss://...` or `http://localhost:8787`. */
-  url: string;
-  docId: string;
-  doc: Y.Doc;
-  /** A token string, or an (async) function called on every connect and reconnect. */
-  token: TokenSource;
-  /** Presence to share; by default a new Awareness for `doc`, destroyed with the provider. */
-  awareness?: awarenessProtocol.Awareness;
-  /** Connect at once. Default true; with false, call `connect()`. */
-  connect?: boolean;
-  /** The WebSocket class, for Node (`ws`) or tests. Default: the global WebSocket. */
-  WebSocketPolyfill?: WebSocketConstructor;
-  /** Reconnect delays: full-jitter exponential backoff. */
-  backoff?: Partial<BackoffOptions>;
-  /** Dead-connection detection through the server's auto-answered ping; false turns it off. */
-  heartbeat?: Partial<HeartbeatOptions> | false;
-  /** Sync with other tabs through BroadcastChannel. Default true in browsers, false elsewhere. */
-  crossTab?: boolean;
-  /** Keep the document in IndexedDB (y-indexeddb). Default false; a string names the database. */
-  offline?: boolean | string;
-  /** Updates larger than this are split into several messages. Default 1 MiB. */
-  maxMessageBytes?: number;
-}
-
-export interface QuireProviderEvents {
-  /** The connection status changed. */
-  status: (event: { status: ConnectionStatus }) => void;
-  /** The document received the server's state (true) or the connection was lost (false). */
-  synced: (synced: boolean) => void;
-  /** `saved`, `saving` (sent, not yet acknowledged) or `unsaved` (waiting for a connection). */
-  "save-state": (event: { state: SaveState }) => void;
-  /** The server closed with a permanent code (4400-4499); the provider will not reconnect. */
-  closed: (event: { code: number; reason: string }) => void;
-  /** The server refused our updates (read-only token); they stay unsaved. */
-  "permission-denied": (event: { reason: string }) => void;
-  /** One connection ended; `retryInMs` is null when no reconnect is scheduled. */
-  "connection-close": (event: { code: number; reason: string; retryInMs: number | null }) => void;
-  "connection-error": (event: { error: unknown }) => void;
-}
-
-/** Rejects `whenSaved()` when the changes can no longer be saved through this provider. */
-export class QuireClosedError extends Error {
-  constructor(
-    readonly code: number,
-    readonly reason: string,
-  ) {
-    super(`the connection was closed for good (${code}${reason ? `: ${reason}` : ""})`);
-    this.name = "QuireClosedError";
-  }
-}
+import {
+  type ConnectionStatus,
+  QuireClosedError,
+  type QuireProviderEvents,
+  type QuireProviderOptions,
+  type TokenSource,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from "./types";
 
 const OPEN = 1;
 /** Client-side close code when the heartbeat finds the connection dead (retryable). */
@@ -109,7 +49,7 @@ export class QuireProvider extends ObservableV2<QuireProviderEvents> {
   readonly docId: string;
   readonly url: string;
   readonly awareness: awarenessProtocol.Awareness;
-  /** Resolves once the IndexedDB copy is applied (at once without offline persistence). */
+  /** Resolves once the IndexedDB copy is applied (at once without offline persistence); rejects if IndexedDB fails. */
   readonly whenOfflineLoaded: Promise<void>;
   status: ConnectionStatus = "disconnected";
   synced = false;
@@ -133,9 +73,8 @@ export class QuireProvider extends ObservableV2<QuireProviderEvents> {
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private ackScheduled = false;
   private lastSaveState: SaveState = "saved";
-  /** Peers whose presence came from the server, removed when the connection is lost. */
-  private readonly serverPeers = new Set<number>();
-  private presenceBeforeHide: Record<string, unknown> | null = null;
+  private readonly presence: ServerPresence;
+  private readonly unwatchPage: () => void;
 
   constructor(options: QuireProviderOptions) {
     super();
@@ -158,11 +97,13 @@ export class QuireProvider extends ObservableV2<QuireProviderEvents> {
 
     this.doc.on("update", this.onDocUpdate);
     this.doc.on("destroy", this.onDocDestroy);
-    this.awareness.on("update", this.onAwarenessUpdate);
+    this.presence = new ServerPresence(this.awareness, this, (frame) => this.send(frame));
     const crossTab = options.crossTab ?? (typeof window !== "undefined" && typeof BroadcastChannel !== "undefined");
     this.crossTab = crossTab ? new CrossTabSync(`quire:${this.url}:${this.docId}`, this.doc, this.awareness, this) : null;
     this.whenOfflineLoaded = this.openOffline(options.offline ?? false);
-    this.addWindowListeners();
+    // Awaiting it is optional: an IndexedDB failure rejects it without an unhandled rejection.
+    this.whenOfflineLoaded.catch(() => {});
+    this.unwatchPage = watchPage({ wake: this.wake, hide: () => this.presence.hide(), show: (restored) => this.presence.show(restored) });
     if (options.connect ?? true) this.connect();
   }
 
@@ -208,8 +149,8 @@ export class QuireProvider extends ObservableV2<QuireProviderEvents> {
     this.destroyed = true;
     this.doc.off("update", this.onDocUpdate);
     this.doc.off("destroy", this.onDocDestroy);
-    this.awareness.off("update", this.onAwarenessUpdate);
-    this.removeWindowListeners();
+    this.presence.destroy();
+    this.unwatchPage();
     this.crossTab?.destroy();
     void this.offlineStore?.destroy();
     if (this.ownsAwareness) this.awareness.destroy();
@@ -245,7 +186,8 @@ export class QuireProvider extends ObservableV2<QuireProviderEvents> {
     this.setStatus("connected");
     this.heartbeat?.start();
     this.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
-    if (this.awareness.getLocalState() !== null) this.sendLocalPresence();
+    const presence = this.presence.localFrame();
+    if (presence) this.send(presence);
     this.emitSaveState();
   }
 
@@ -284,11 +226,13 @@ export class QuireProvider extends ObservableV2<QuireProviderEvents> {
         Y.applyUpdate(this.doc, message.update, this);
         return;
       case "awareness":
-        awarenessProtocol.applyAwarenessUpdate(this.awareness, message.update, this);
+        this.presence.applyFromServer(message.update);
         return;
-      case "query-awareness":
-        if (this.awareness.getLocalState() !== null) this.sendLocalPresence();
+      case "query-awareness": {
+        const presence = this.presence.localFrame();
+        if (presence) this.send(presence);
         return;
+      }
       case "permission-denied":
         this.saves.deny();
         this.emit("permission-denied", [{ reason: message.reason }]);
@@ -321,7 +265,7 @@ export class QuireProvider extends ObservableV2<QuireProviderEvents> {
     this.openedAt = null;
     this.heartbeat?.stop();
     this.saves.connectionLost();
-    this.forgetServerPeers();
+    this.presence.forgetPeers();
     this.setSynced(false);
     const permanent = !isRetryable(code);
     if (permanent) {
@@ -355,7 +299,6 @@ export class QuireProvider extends ObservableV2<QuireProviderEvents> {
 
   /** The network is back or the tab is visible again: skip the backoff wait, or check a live socket. */
   private readonly wake = () => {
-    if (typeof document !== "undefined" && document.visibilityState === "hidden") return;
     if (this.reconnectTimer !== null) {
       this.clearReconnectTimer();
       void this.open();
@@ -381,50 +324,6 @@ export class QuireProvider extends ObservableV2<QuireProviderEvents> {
 
   private readonly onDocDestroy = () => this.destroy();
 
-  private readonly onAwarenessUpdate = (change: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
-    if (origin === this) {
-      for (const id of [...change.added, ...change.updated]) this.serverPeers.add(id);
-      for (const id of change.removed) this.serverPeers.delete(id);
-      return;
-    }
-    // Only our own state goes to the server: it attributes every state a connection sends to it.
-    const changed = [...change.added, ...change.updated, ...change.removed];
-    if (changed.includes(this.doc.clientID) && this.isOpen()) this.sendLocalPresence();
-  };
-
-  private forgetServerPeers(): void {
-    const peers = [...this.serverPeers].filter((id) => id !== this.doc.clientID);
-    this.serverPeers.clear();
-    if (peers.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, peers, this);
-  }
-
-  /** Leaving the page (or entering the back-forward cache): peers must drop our cursor now. */
-  private readonly onPageHide = () => {
-    this.presenceBeforeHide = this.awareness.getLocalState();
-    awarenessProtocol.removeAwarenessStates(this.awareness, [this.doc.clientID], "pagehide");
-  };
-
-  private readonly onPageShow = (event: Event) => {
-    if ((event as PageTransitionEvent).persisted && this.presenceBeforeHide) this.awareness.setLocalState(this.presenceBeforeHide);
-    this.presenceBeforeHide = null;
-  };
-
-  private addWindowListeners(): void {
-    if (typeof window === "undefined" || typeof window.addEventListener !== "function") return;
-    window.addEventListener("online", this.wake);
-    window.addEventListener("pagehide", this.onPageHide);
-    window.addEventListener("pageshow", this.onPageShow);
-    if (typeof document !== "undefined") document.addEventListener("visibilitychange", this.wake);
-  }
-
-  private removeWindowListeners(): void {
-    if (typeof window === "undefined" || typeof window.removeEventListener !== "function") return;
-    window.removeEventListener("online", this.wake);
-    window.removeEventListener("pagehide", this.onPageHide);
-    window.removeEventListener("pageshow", this.onPageShow);
-    if (typeof document !== "undefined") document.removeEventListener("visibilitychange", this.wake);
-  }
-
   private async openOffline(offline: boolean | string): Promise<void> {
     if (offline === false) return;
     const store = await openOfflineStore(typeof offline === "string" ? offline : `quire:${this.docId}`, this.doc);
@@ -440,10 +339,6 @@ export class QuireProvider extends ObservableV2<QuireProviderEvents> {
 
   private sendUpdate(update: Uint8Array, encodeFirst: (update: Uint8Array) => Uint8Array): void {
     splitUpdate(update, this.maxPayloadBytes).forEach((part, i) => this.send(i === 0 ? encodeFirst(part) : encodeUpdate(part)));
-  }
-
-  private sendLocalPresence(): void {
-    this.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.doc.clientID])));
   }
 
   private isOpen(): boolean {

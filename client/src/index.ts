@@ -1,14 +1,14 @@
 // quire/client: the browser (and Node) SDK for Quire documents.
+export { QuireProvider } from "./QuireProvider";
 export {
   type ConnectionStatus,
   QuireClosedError,
-  QuireProvider,
   type QuireProviderEvents,
   type QuireProviderOptions,
   type TokenSource,
   type WebSocketConstructor,
   type WebSocketLike,
-} from "./QuireProvider";
+} from "./types";
 export type { SaveState } from "./saveTracker";
 export type { BackoffOptions } from "./backoff";
 export type { HeartbeatOptions } from "./heartbeat";

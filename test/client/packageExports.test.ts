@@ -41,8 +41,9 @@ describe("quire/client package", () => {
     const types = join(ROOT, pkg.exports["./client"].types);
     expect(existsSync(types)).toBe(true);
     const provider = readFileSync(join(ROOT, "dist/client/types/client/src/QuireProvider.d.ts"), "utf8");
-    expect(provider).toContain("export interface QuireProviderOptions");
+    const options = readFileSync(join(ROOT, "dist/client/types/client/src/types.d.ts"), "utf8");
     expect(provider).toContain("whenSaved(): Promise<void>;");
-    expect(provider).toContain("WebSocketPolyfill?: WebSocketConstructor;");
+    expect(options).toContain("export interface QuireProviderOptions");
+    expect(options).toContain("WebSocketPolyfill?: WebSocketConstructor;");
   });
 });
