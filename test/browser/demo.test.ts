@@ -22,6 +22,9 @@ beforeAll(async () => {
   browser = await launchChromium();
   server = await startWranglerDev();
   proxy = await TcpProxy.start(server.url);
+  // The demo mints its tokens through the local-development endpoint (DEV_MODE=true, as in .dev.vars.example).
+  const devToken = await fetch(`${server.url}/dev/docs/probe/token`, { method: "POST" });
+  if (devToken.status !== 200) throw new Error(`the demo's token endpoint answered ${devToken.status}: start wrangler dev with DEV_MODE=true`);
 }, 20 * 60_000);
 afterAll(async () => {
   await browser?.close();

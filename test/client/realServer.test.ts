@@ -167,6 +167,32 @@ describe("QuireProvider against wrangler dev", () => {
     expect(closes.length).toBe(1); // the refused upgrade
   });
 
+  test("the server's runtime answers heartbeats, so a quiet healthy connection is kept", async () => {
+    const docId = newDocId();
+    const provider = provide(docId, { heartbeat: { intervalMs: 150, timeoutMs: 300 } });
+    await synced(provider);
+    const upgrades = proxy.upgrades;
+    await sleep(2000);
+    expect(proxy.upgrades).toBe(upgrades);
+    expect(provider.status).toBe("connected");
+  });
+
+  test("a connection that silently stops delivering is found dead by the heartbeat and replaced", async () => {
+    const docId = newDocId();
+    const provider = provide(docId, { heartbeat: { intervalMs: 150, timeoutMs: 300 } });
+    await synced(provider);
+    const closes: number[] = [];
+    provider.on("connection-close", ({ code }) => closes.push(code));
+    proxy.holdReplies(); // the TCP connection stays up; nothing comes back
+    await waitUntil("the heartbeat to give up", () => closes.length > 0, 5000);
+    proxy.releaseReplies();
+    expect(closes[0]).toBe(4000);
+    await waitUntil("a new connection", () => provider.synced, 10_000);
+    provider.doc.getText("t").insert(0, "still here");
+    await provider.whenSaved();
+    expect(await serverText(docId)).toBe("still here");
+  });
+
   test("a permanent close from the server stops reconnecting and is reported", async () => {
     const docId = newDocId();
     const sockets: WebSocket[] = [];
