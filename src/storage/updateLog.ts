@@ -78,9 +78,16 @@ export class UpdateLog {
     return last;
   }
 
-  /** Deletes the updates up to and including `seq` (a snapshot now holds them); later ones stay. */
-  deleteThrough(seq: number): void {
-    this.sql.exec(`DELETE FROM update_log WHERE seq <= ?`, seq);
+  /**
+   * Deletes updates up to and including `seq` (a snapshot now holds them), at most `limit` sequence
+   * numbers from the oldest; later ones stay. Returns whether some up to `seq` remain.
+   */
+  deleteThrough(seq: number, limit = Infinity): boolean {
+    const first = this.sql.exec<{ seq: number | null }>(`SELECT MIN(seq) AS seq FROM update_log`).one().seq;
+    if (first === null || first > seq) return false;
+    const upTo = Math.min(seq, first + limit - 1);
+    this.sql.exec(`DELETE FROM update_log WHERE seq <= ?`, upTo);
+    return upTo < seq;
   }
 
   /** When the newest stored update was written, or null for an empty log. */
@@ -88,10 +95,12 @@ export class UpdateLog {
     return this.sql.exec<{ created_at: number }>(`SELECT created_at FROM update_log ORDER BY seq DESC LIMIT 1`).toArray()[0]?.created_at ?? null;
   }
 
-  stats(): LogStats {
+  /** Counts the stored updates after `afterSeq` (all of them by default). */
+  stats(afterSeq = 0): LogStats {
     const row = this.sql
       .exec<{ updates: number; bytes: number | null; lastSeq: number | null }>(
-        `SELECT COUNT(DISTINCT seq) AS updates, SUM(LENGTH(data)) AS bytes, MAX(seq) AS lastSeq FROM update_log`,
+        `SELECT COUNT(DISTINCT seq) AS updates, SUM(LENGTH(data)) AS bytes, MAX(seq) AS lastSeq FROM update_log WHERE seq > ?`,
+        afterSeq,
       )
       .one();
     return { updates: row.updates, bytes: row.bytes ?? 0, lastSeq: row.lastSeq ?? 0 };

@@ -141,6 +141,44 @@ describe("compaction", () => {
     expect((await serverDoc(docId)).getText("text").toString()).toBe(client.getText("text").toString());
   });
 
+  it("a long log is trimmed in batches that let edits in between", async () => {
+    const docId = uniqueDocId("trim");
+    const client = new Y.Doc();
+    await store(docId, typing(client, 10));
+    const late = change(client, (doc) => doc.getText("text").insert(0, "between batches "));
+    const result = await inObject(docId, async (object) => {
+      object.compactor.trimBatch = 3;
+      const deletes = vi.spyOn(object.log, "deleteThrough");
+      vi.spyOn(scheduler, "wait").mockImplementationOnce(async () => void (await object.room.applyServerUpdate(late, "tester")));
+      const { snapshot, timings } = await object.compactor.compact("manual");
+      vi.restoreAllMocks();
+      return { seq: snapshot.seq, trimMs: timings.trimMs, batches: deletes.mock.calls.length, tail: [...object.log.read()].map((e) => e.seq) };
+    });
+    expect(result).toMatchObject({ seq: 10, batches: 4, tail: [11] });
+    await evictDurableObject(stubFor(docId));
+    expect((await serverDoc(docId)).getText("text").toString()).toBe(client.getText("text").toString());
+  });
+
+  it("rows a failed trim leaves are skipped by loads and counts, and the next run deletes them", async () => {
+    const docId = uniqueDocId("trim-fails");
+    const client = new Y.Doc();
+    await store(docId, typing(client, 10));
+    const first = await inObject(docId, async (object) => {
+      object.compactor.trimBatch = 3;
+      const real = object.log.deleteThrough.bind(object.log);
+      vi.spyOn(object.log, "deleteThrough").mockImplementationOnce(real).mockImplementationOnce(() => {
+        throw new Error("simulated crash");
+      });
+      const result = await object.compactor.compact("manual");
+      return { created: result.created, rows: object.log.stats().updates, tail: object.log.stats(10).updates };
+    });
+    expect(first).toEqual({ created: true, rows: 7, tail: 0 });
+    await evictDurableObject(stubFor(docId));
+    expect((await serverDoc(docId)).getText("text").toString()).toBe(client.getText("text").toString());
+    const second = await inObject(docId, async (object) => ({ created: (await object.compactor.compact("manual")).created, rows: object.log.stats().updates }));
+    expect(second).toEqual({ created: false, rows: 0 });
+  });
+
   it("a cold load from the newest snapshot plus the log tail equals a full replay", async () => {
     const docId = uniqueDocId("replay");
     const client = new Y.Doc();
