@@ -1,6 +1,7 @@
 // The Worker entry: routes HTTP requests, authenticates WebSocket upgrades and hands them to the
 // document's Durable Object.
 import { Router } from "itty-router";
+import { createSnapshot, getSnapshotUpdate, listSnapshots, restoreSnapshot } from "./admin/snapshots";
 import { issueToken } from "./auth/issueToken";
 import { verifyToken } from "./auth/tokens";
 import { issueDevToken } from "./dev/devTokens";
@@ -45,6 +46,10 @@ router
   .get("/health", () => Response.json({ ok: true }))
   .get("/ws/:docId", connect)
   .post("/v1/docs/:docId/tokens", issueToken)
+  .get("/v1/docs/:docId/snapshots", listSnapshots)
+  .post("/v1/docs/:docId/snapshots", createSnapshot)
+  .get("/v1/docs/:docId/snapshots/:snapshotId/update", getSnapshotUpdate)
+  .post("/v1/docs/:docId/snapshots/:snapshotId/restore", restoreSnapshot)
   .post("/dev/docs/:docId/token", issueDevToken);
 
 export default {

@@ -8,7 +8,8 @@ import { UpdateLog } from "../storage/updateLog";
 import { SnapshotArchive } from "../snapshots/archive";
 import { Compactor } from "../snapshots/compactor";
 import { readSnapshotConfig } from "../snapshots/config";
-import { SnapshotIndex } from "../snapshots/snapshotIndex";
+import { type HistoryResult, type RestoreResult, SnapshotHistory, type SnapshotInfo } from "../snapshots/history";
+import { SnapshotIndex, type SnapshotRecord } from "../snapshots/snapshotIndex";
 import { AlarmScheduler } from "./alarmScheduler";
 import { type Session, SocketConnection } from "./connection";
 import { DocumentRoom } from "./room";
@@ -23,6 +24,7 @@ export class DocumentObject extends DurableObject<Env> {
   readonly alarms: AlarmScheduler;
   readonly meta: DocumentMeta;
   readonly compactor: Compactor;
+  readonly history: SnapshotHistory;
   // The same WebSocket object comes back for every event of an instance; caching its wrapper
   // saves deserializing the attachment per message. After a wake the map starts empty.
   private readonly wrappers = new WeakMap<WebSocket, SocketConnection>();
@@ -55,6 +57,7 @@ export class DocumentObject extends DurableObject<Env> {
       },
       () => this.connections(),
     );
+    this.history = new SnapshotHistory(this.compactor, this.room);
   }
 
   /**
@@ -104,6 +107,30 @@ export class DocumentObject extends DurableObject<Env> {
       this.logError("alarm", null, error);
       throw error; // Alarms are retried with backoff when the handler throws.
     }
+  }
+
+  /** Snapshot history, newest first (admin API, src/admin/snapshots.ts). */
+  async listSnapshots(docId: string): Promise<SnapshotInfo[]> {
+    this.rememberDocId(docId);
+    return this.history.list();
+  }
+
+  /** One snapshot's record, with its R2 key, for streaming it from R2. */
+  async findSnapshot(docId: string, snapshotId: string): Promise<HistoryResult<SnapshotRecord>> {
+    this.rememberDocId(docId);
+    return this.history.find(snapshotId);
+  }
+
+  /** Compacts now and returns the new (or unchanged newest) snapshot. */
+  async createSnapshot(docId: string): Promise<HistoryResult<{ snapshot: SnapshotInfo; created: boolean }>> {
+    this.rememberDocId(docId);
+    return this.history.create();
+  }
+
+  /** Makes the content equal to a snapshot's for every client, as a new logged change. */
+  async restoreSnapshot(docId: string, snapshotId: string, userId: string): Promise<HistoryResult<RestoreResult>> {
+    this.rememberDocId(docId);
+    return this.history.restore(snapshotId, userId);
   }
 
   override async webSocketMessage(ws: WebSocket, message: ArrayBuffer | string): Promise<void> {
