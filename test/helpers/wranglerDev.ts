@@ -10,7 +10,6 @@ const ROOT = resolve(__dirname, "../..");
 const BIN = join(ROOT, "node_modules", ".bin");
 const MAX_OUTPUT_CHARS = 64 * 1024;
 
-/** The secrets `.dev.vars.example` gives local development, passed explicitly so no `.dev.vars` is needed. */
 /** The secrets and flags `.dev.vars.example` gives `npm start`, passed as vars so no `.dev.vars` file is needed. */
 export const DEV_SECRETS = { AUTH_SECRET: "dev-auth-secret", ADMIN_TOKEN: "dev-admin-token", DEV_MODE: "true" };
 
