@@ -1,8 +1,11 @@
-import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 /** Secrets for tests inside workerd; the same values `.dev.vars.example` gives local development. */
 export const TEST_SECRETS = { AUTH_SECRET: "dev-auth-secret", ADMIN_TOKEN: "dev-admin-token" };
+
+/** The D1 schema, read here in Node and applied inside workerd by test/metadata/applyMigrations.ts. */
+const migrations = await readD1Migrations("./migrations");
 
 export default defineConfig({
   test: {
@@ -12,11 +15,12 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.jsonc" },
-            miniflare: { bindings: TEST_SECRETS },
+            miniflare: { bindings: { ...TEST_SECRETS, TEST_MIGRATIONS: migrations } },
           }),
         ],
         test: {
           name: "workers",
+          setupFiles: ["./test/metadata/applyMigrations.ts"],
           include: ["test/{protocol,document,auth,storage,snapshots,metadata,admin}/**/*.test.ts"],
         },
       },

@@ -11,4 +11,6 @@ export interface Env extends SnapshotVars {
   AUTH_SECRET?: string;
   /** Bearer token for the admin REST API. Unset means every admin request is refused. */
   ADMIN_TOKEN?: string;
+  /** Origins allowed to call /v1 from a browser (comma-separated, or `*`); empty turns CORS off. */
+  ADMIN_CORS_ORIGINS?: string;
 }

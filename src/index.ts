@@ -1,6 +1,8 @@
 // The Worker entry: routes HTTP requests, authenticates WebSocket upgrades and hands them to the
 // document's Durable Object.
 import { Router } from "itty-router";
+import { withAdminCors } from "./admin/cors";
+import { registerAdminRoutes } from "./admin/routes";
 import { createSnapshot, getSnapshotUpdate, listSnapshots, restoreSnapshot } from "./admin/snapshots";
 import { issueToken } from "./auth/issueToken";
 import { verifyToken } from "./auth/tokens";
@@ -52,6 +54,8 @@ router
   .post("/v1/docs/:docId/snapshots/:snapshotId/restore", restoreSnapshot)
   .post("/dev/docs/:docId/token", issueDevToken);
 
+registerAdminRoutes(router);
+
 export default {
-  fetch: (request, env, ctx) => router.fetch(request, env, ctx),
+  fetch: (request, env, ctx) => withAdminCors(request, env.ADMIN_CORS_ORIGINS, () => router.fetch(request, env, ctx)),
 } satisfies ExportedHandler<Env>;

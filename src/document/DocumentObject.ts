@@ -1,6 +1,10 @@
 // The document Durable Object: a thin adapter from the platform's hooks (fetch, hibernatable
 // WebSocket events) to the DocumentRoom. One object per document id.
 import { DurableObject } from "cloudflare:workers";
+import { DocumentAdmin } from "../admin/documentAdmin";
+import { DocumentFacts } from "../metadata/documentFacts";
+import type { Metadata } from "../metadata/documentRecord";
+import { IndexSync } from "../metadata/indexSync";
 import type { Env } from "../env";
 import { DocumentMeta } from "../storage/documentMeta";
 import { migrate } from "../storage/schema";
@@ -23,6 +27,11 @@ export class DocumentObject extends DurableObject<Env> {
   readonly log: UpdateLog;
   readonly alarms: AlarmScheduler;
   readonly meta: DocumentMeta;
+  readonly facts: DocumentFacts;
+  readonly indexSync: IndexSync;
+  private readonly admin: DocumentAdmin;
+  /** Set while the storage is deleted: nothing is written until the next contact re-creates the schema. */
+  private wiped = false;
   readonly compactor: Compactor;
   readonly history: SnapshotHistory;
   // The same WebSocket object comes back for every event of an instance; caching its wrapper
@@ -37,6 +46,9 @@ export class DocumentObject extends DurableObject<Env> {
     this.log = new UpdateLog(ctx.storage.sql, ctx.storage);
     this.alarms = new AlarmScheduler(ctx.storage);
     this.meta = new DocumentMeta(ctx.storage.sql);
+    this.facts = new DocumentFacts(this.meta);
+    this.admin = new DocumentAdmin(this, { sql: ctx.storage.sql, db: env.DB, snapshots: env.SNAPSHOTS });
+    this.indexSync = new IndexSync({ meta: this.meta, alarms: this.alarms, db: env.DB, live: () => !this.wiped, collect: () => this.admin.record() });
     this.compactor = new Compactor(
       ctx.storage,
       this.log,
@@ -70,6 +82,10 @@ export class DocumentObject extends DurableObject<Env> {
 
   /** Records the document id on first contact; every entry point from the Worker calls this. */
   rememberDocId(docId: string | null): void {
+    if (this.wiped) {
+      migrate(this.ctx.storage.sql, this.ctx.storage);
+      this.wiped = false;
+    }
     if (docId && this.meta.get("doc_id") !== docId) this.meta.set("doc_id", docId);
   }
 
@@ -85,6 +101,7 @@ export class DocumentObject extends DurableObject<Env> {
       const connection = SocketConnection.accept(server, session);
       this.wrappers.set(server, connection);
       await this.room.connect(connection);
+      this.indexSync.markDirty();
       return new Response(null, { status: 101, webSocket: client });
     } catch (error) {
       this.logError("fetch", request.headers.get(DOC_ID_HEADER), error);
@@ -93,8 +110,10 @@ export class DocumentObject extends DurableObject<Env> {
   }
 
   /** Deferred work after an update is stored: each kind asks the shared alarm for a time. */
-  private afterAppend(bytes: number, _userId: string): void {
+  private afterAppend(bytes: number, userId: string): void {
     // Not awaited: the write is already committed; scheduling must not delay the broadcast.
+    this.facts.recordEdit(userId);
+    this.indexSync.markDirty();
     this.compactor.noteAppend(bytes);
   }
 
@@ -102,6 +121,7 @@ export class DocumentObject extends DurableObject<Env> {
     this.alarms.fired();
     try {
       // Each kind of deferred work runs here and re-requests the alarm if it has more to do.
+      await this.indexSync.runIfDue(); // never throws: a D1 outage must not hold up the work after it
       await this.compactor.runIfDue();
     } catch (error) {
       this.logError("alarm", null, error);
@@ -159,9 +179,74 @@ export class DocumentObject extends DurableObject<Env> {
   private async forget(ws: WebSocket, hook: string): Promise<void> {
     try {
       await this.room.disconnect(this.connection(ws));
+      this.indexSync.markDirty();
     } catch (error) {
       this.logError(hook, null, error);
     }
+  }
+
+  // Admin operations, called over RPC by the Worker's /v1 handlers (src/admin/); each names its document.
+  adminInfo(docId: string) {
+    this.rememberDocId(docId);
+    return this.admin.record();
+  }
+
+  adminCreate(docId: string, init: { update?: Uint8Array; metadata?: Metadata }) {
+    this.rememberDocId(docId);
+    return this.admin.create(init);
+  }
+
+  adminPatchMetadata(docId: string, patch: Metadata) {
+    this.rememberDocId(docId);
+    return this.admin.patchMetadata(patch);
+  }
+
+  adminEncodeState(docId: string, stateVector: Uint8Array | null) {
+    this.rememberDocId(docId);
+    return this.admin.encodeState(stateVector);
+  }
+
+  adminApplyUpdate(docId: string, update: Uint8Array) {
+    this.rememberDocId(docId);
+    return this.admin.apply(update);
+  }
+
+  adminJson(docId: string) {
+    this.rememberDocId(docId);
+    return this.admin.json();
+  }
+
+  adminSessions(docId: string) {
+    this.rememberDocId(docId);
+    return this.admin.sessions();
+  }
+
+  adminDisconnect(docId: string, filter: { userId?: string; sessionId?: string }) {
+    this.rememberDocId(docId);
+    return this.admin.disconnect(filter);
+  }
+
+  adminDelete(docId: string) {
+    this.rememberDocId(docId);
+    return this.admin.delete(docId);
+  }
+
+  /**
+   * Drops this instance after a delete, so nothing cached in memory (the room, compaction state)
+   * outlives the document; the next contact constructs a fresh one. The call itself fails with the
+   * abort. Deliberately does not record the id, which would write to the emptied storage.
+   */
+  adminReset(docId: string): void {
+    this.ctx.abort(`instance reset after deleting document ${docId} (expected)`);
+  }
+
+  /** Deletes everything this object stores, alarm included; the next contact starts an empty document. */
+  async wipeStorage(): Promise<void> {
+    this.wiped = true;
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.alarms.fired();
+    await this.room.reset();
   }
 
   /** Open connections; a closing socket is left out so nothing is sent to it. */

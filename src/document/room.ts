@@ -65,6 +65,13 @@ export class DocumentRoom {
     return doc;
   }
 
+  /** Forgets the in-memory document after its storage was deleted; the next use loads afresh. */
+  reset(): Promise<void> {
+    return this.serialized(() => {
+      this.doc = null;
+    });
+  }
+
   /** A new connection: send our state vector and everyone's presence, as the reference server does. */
   connect(connection: Connection): Promise<void> {
     return this.enqueue(connection, async () => {

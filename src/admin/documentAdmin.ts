@@ -1,0 +1,198 @@
+// The document object's side of the admin API: reads and changes one document on behalf of the
+// Worker's /v1 handlers. The object exposes each method over RPC (DocumentObject.admin*).
+import * as Y from "yjs";
+import type { Connection, Session } from "../document/connection";
+import { type DocumentRoom, UpdateRejected } from "../document/room";
+import type { DocumentFacts } from "../metadata/documentFacts";
+import { deleteDocument } from "../metadata/documentIndex";
+import { type DocumentRecord, MAX_METADATA_BYTES, type Metadata, mergeMetadata, metadataBytes } from "../metadata/documentRecord";
+import type { IndexSync } from "../metadata/indexSync";
+import { snapshotSummary } from "../metadata/snapshotSummary";
+import { CloseCode } from "../protocol/closeCodes";
+import type { UpdateLog } from "../storage/updateLog";
+import { docToJson } from "./docJson";
+import { fail, ok, type Outcome } from "./outcome";
+
+/** The user id recorded as the author of updates applied through the admin API. */
+export const ADMIN_USER_ID = "admin";
+
+/**
+ * A document with no updates, encoded: two zero counts (no structs, no deletions). A constant,
+ * because making a Y.Doc at module scope draws a random id, which Workers forbid outside handlers.
+ */
+export const EMPTY_DOC_BYTES = 2;
+
+/** Everything of a document's R2 objects lives under this prefix (snapshots under `docs/<id>/snapshots/`). */
+export const documentObjectsPrefix = (docId: string) => `docs/${docId}/`;
+
+/** What the admin side needs from the document object. */
+export interface AdminHost {
+  readonly docId: string | null;
+  readonly room: DocumentRoom;
+  readonly log: UpdateLog;
+  readonly facts: DocumentFacts;
+  readonly indexSync: IndexSync;
+  connections(): Connection[];
+  /** Deletes everything the object stores, its alarm included. */
+  wipeStorage(): Promise<void>;
+}
+
+/** The stores around the object: its own SQLite database, the D1 index and the R2 bucket. */
+export interface AdminStores {
+  sql: SqlStorage;
+  db: D1Database;
+  snapshots: R2Bucket;
+}
+
+export class DocumentAdmin {
+  constructor(
+    private readonly host: AdminHost,
+    private readonly stores: AdminStores,
+  ) {}
+
+  /** The document's current record, gathered from its own storage; null before it has an id. */
+  async record(): Promise<DocumentRecord | null> {
+    const { docId, facts, log } = this.host;
+    if (docId === null) return null;
+    const { createdAt } = facts.ensureCreated();
+    const sizeBytes = await this.encodedSize();
+    const activity = facts.activity();
+    const stats = log.stats();
+    const snapshots = snapshotSummary(this.stores.sql);
+    return {
+      id: docId,
+      createdAt,
+      updatedAt: activity?.updatedAt ?? createdAt,
+      sizeBytes,
+      storedBytes: stats.bytes,
+      updateCount: stats.updates,
+      snapshotCount: snapshots.count,
+      latestSnapshotSeq: snapshots.latestSeq,
+      latestSnapshotAt: snapshots.latestAt,
+      connections: this.host.connections().length,
+      lastEditor: activity?.lastEditor ?? null,
+      metadata: facts.metadata(),
+    };
+  }
+
+  /**
+   * The document's size encoded as one update. Measured only when an update was stored since the
+   * last measure, so a wake for presence or a disconnect does not load the document to index it.
+   */
+  private async encodedSize(): Promise<number> {
+    const { facts, log, room } = this.host;
+    const measured = facts.encodedSize();
+    const lastSeq = log.lastSeq();
+    if (measured && measured.seq >= lastSeq) return measured.bytes;
+    if (lastSeq === 0 && !room.isLoaded) return EMPTY_DOC_BYTES;
+    const doc = await room.getDoc();
+    // Synchronous from here: the size and the sequence number describe the same state.
+    const size = { bytes: Y.encodeStateAsUpdate(doc).byteLength, seq: log.lastSeq() };
+    facts.setEncodedSize(size);
+    return size.bytes;
+  }
+
+  /** Creates the document if needed, with optional initial content or metadata, and indexes it now. */
+  async create(init: { update?: Uint8Array; metadata?: Metadata }): Promise<Outcome<{ created: boolean; document: DocumentRecord }>> {
+    const { isNew } = this.host.facts.ensureCreated();
+    if (init.update) {
+      const applied = await this.apply(init.update);
+      if (!applied.ok) return applied;
+    }
+    if (init.metadata) this.host.facts.setMetadata(init.metadata);
+    const indexed = await this.syncIndex();
+    return indexed.ok ? ok({ created: isNew, document: indexed.value }) : indexed;
+  }
+
+  /** Merges a JSON Merge Patch into the operator metadata and indexes the result now. */
+  async patchMetadata(patch: Metadata): Promise<Outcome<DocumentRecord>> {
+    const merged = mergeMetadata(this.host.facts.metadata(), patch);
+    if (metadataBytes(merged) > MAX_METADATA_BYTES) {
+      return fail(413, "metadata_too_large", `Metadata is limited to ${MAX_METADATA_BYTES} bytes of JSON.`);
+    }
+    this.host.facts.setMetadata(merged);
+    return this.syncIndex();
+  }
+
+  /** The full state as one update, or only what a client with state vector `sv` lacks. */
+  async encodeState(sv: Uint8Array | null): Promise<Outcome<Uint8Array>> {
+    const doc = await this.host.room.getDoc();
+    try {
+      return ok(sv ? Y.encodeStateAsUpdate(doc, sv) : Y.encodeStateAsUpdate(doc));
+    } catch {
+      return fail(400, "invalid_state_vector", "`sv` is not a valid Yjs state vector.");
+    }
+  }
+
+  /** Applies an update as any client's would be: validated, stored, broadcast. */
+  async apply(update: Uint8Array): Promise<Outcome<{ changed: boolean }>> {
+    try {
+      return ok({ changed: await this.host.room.applyServerUpdate(update, ADMIN_USER_ID) });
+    } catch (error) {
+      if (error instanceof UpdateRejected) return fail(400, "invalid_update", "The body is not a valid Yjs update.");
+      throw error;
+    }
+  }
+
+  async json(): Promise<Record<string, unknown>> {
+    return docToJson(await this.host.room.getDoc());
+  }
+
+  sessions(): Session[] {
+    return this.host.connections().map((connection) => connection.session);
+  }
+
+  /** Closes every connection, or those of one user or one session, as revoked (stock clients stop retrying). */
+  disconnect(filter: { userId?: string; sessionId?: string }): Session[] {
+    const closed = this.host
+      .connections()
+      .filter((c) => (filter.userId === undefined || c.session.userId === filter.userId) && (filter.sessionId === undefined || c.session.id === filter.sessionId));
+    for (const connection of closed) connection.close(CloseCode.accessRevoked, "access revoked by an operator");
+    if (closed.length > 0) this.host.indexSync.markDirty();
+    return closed.map((connection) => connection.session);
+  }
+
+  /**
+   * Deletes the document from all three stores: its own storage (and alarm), its R2 objects and its
+   * index row, in that order, so a failure part-way leaves the row and a retried DELETE finishes the
+   * job. Runs with no index write in flight, and none can start for the deleted document after.
+   */
+  delete(docId: string): Promise<{ existed: boolean }> {
+    return this.host.indexSync.exclusive(async () => {
+      const existed = this.hasContent();
+      for (const connection of this.host.connections()) connection.close(CloseCode.documentDeleted, "the document was deleted");
+      await this.host.wipeStorage();
+      const objects = await deleteObjects(this.stores.snapshots, documentObjectsPrefix(docId));
+      const row = await deleteDocument(this.stores.db, docId);
+      return { existed: existed || objects > 0 || row };
+    });
+  }
+
+  private hasContent(): boolean {
+    return this.host.facts.activity() !== null || this.host.facts.hasCreationTime() || this.host.log.lastSeq() > 0;
+  }
+
+  private async syncIndex(): Promise<Outcome<DocumentRecord>> {
+    try {
+      const record = await this.host.indexSync.syncNow();
+      if (record) return ok(record);
+    } catch (error) {
+      console.error("admin: writing the index row failed", error);
+      return fail(503, "index_unavailable", "The change is stored, but the document index could not be written; it will catch up.");
+    }
+    return fail(404, "not_found", "No such document.");
+  }
+}
+
+/** Deletes every object under `prefix`, a listing page (at most 1,000 keys) at a time; returns how many. */
+export async function deleteObjects(bucket: R2Bucket, prefix: string): Promise<number> {
+  let deleted = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await bucket.list({ prefix, cursor });
+    if (page.objects.length > 0) await bucket.delete(page.objects.map((object) => object.key));
+    deleted += page.objects.length;
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  return deleted;
+}

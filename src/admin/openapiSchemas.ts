@@ -1,0 +1,97 @@
+// The JSON Schemas (OpenAPI 3.1 dialect) of the admin API's bodies, shared by openapi.ts.
+
+export const DOC_ID_PATTERN_TEXT = "^[A-Za-z0-9_.:-]{1,128}$";
+
+const isoTime = { type: "string", format: "date-time" };
+const nullable = (schema: object) => ({ anyOf: [schema, { type: "null" }] });
+
+export const schemas = {
+  Error: {
+    type: "object",
+    required: ["error"],
+    properties: { error: { type: "object", required: ["code", "message"], properties: { code: { type: "string" }, message: { type: "string" } } } },
+  },
+  Metadata: { type: "object", description: "Operator-set JSON (title, tags, anything); at most 16 KiB serialized.", additionalProperties: true },
+  Document: {
+    type: "object",
+    required: [
+      "id", "createdAt", "updatedAt", "sizeBytes", "storedBytes", "updateCount", "snapshotCount", "latestSnapshotSeq",
+      "latestSnapshotAt", "connections", "lastEditor", "metadata", "indexedAt",
+    ],
+    additionalProperties: false,
+    properties: {
+      id: { type: "string", pattern: DOC_ID_PATTERN_TEXT },
+      createdAt: isoTime,
+      updatedAt: { ...isoTime, description: "Last content change." },
+      sizeBytes: { type: "integer", description: "The whole document encoded as one Yjs update (V1)." },
+      storedBytes: { type: "integer", description: "Bytes in the update log." },
+      updateCount: { type: "integer", description: "Updates in the log, not yet folded into a snapshot." },
+      snapshotCount: { type: "integer" },
+      latestSnapshotSeq: nullable({ type: "integer" }),
+      latestSnapshotAt: nullable(isoTime),
+      connections: { type: "integer", description: "Live connections." },
+      lastEditor: nullable({ type: "string" }),
+      metadata: { $ref: "#/components/schemas/Metadata" },
+      indexedAt: nullable({ ...isoTime, description: "When the index row was last written." }),
+    },
+  },
+  DocumentList: {
+    type: "object",
+    required: ["documents", "nextCursor"],
+    properties: {
+      documents: { type: "array", items: { $ref: "#/components/schemas/Document" } },
+      nextCursor: nullable({ type: "string", description: "Pass as `cursor` for the next page; null on the last page." }),
+    },
+  },
+  Session: {
+    type: "object",
+    required: ["sessionId", "userId", "access", "connectedAt"],
+    additionalProperties: false,
+    properties: {
+      sessionId: { type: "string" },
+      userId: { type: "string" },
+      access: { type: "string", enum: ["read", "write"] },
+      connectedAt: isoTime,
+    },
+  },
+  Snapshot: {
+    type: "object",
+    required: ["id", "seq", "createdAt", "size", "sha256", "reason"],
+    properties: {
+      id: { type: "string" },
+      seq: { type: "integer", description: "The last update-log sequence number the snapshot covers." },
+      createdAt: isoTime,
+      size: { type: "integer" },
+      sha256: { type: "string" },
+      reason: { type: "string", enum: ["threshold", "quiet", "manual", "restore"] },
+    },
+  },
+  SnapshotCreated: {
+    type: "object",
+    required: ["snapshot", "created"],
+    properties: { snapshot: { $ref: "#/components/schemas/Snapshot" }, created: { type: "boolean" } },
+  },
+  RestoreResult: {
+    type: "object",
+    required: ["restoredFrom", "changed", "snapshot"],
+    properties: {
+      restoredFrom: { $ref: "#/components/schemas/Snapshot" },
+      changed: { type: "boolean", description: "False when the content already equalled the snapshot's." },
+      snapshot: nullable({ $ref: "#/components/schemas/Snapshot" }),
+    },
+  },
+  TokenRequest: {
+    type: "object",
+    required: ["access"],
+    properties: {
+      access: { type: "string", enum: ["read", "write"] },
+      userId: { type: "string", minLength: 1, maxLength: 256 },
+      ttlSeconds: { type: "integer", minimum: 1, maximum: 2592000 },
+    },
+  },
+  Token: {
+    type: "object",
+    required: ["token", "expiresAt", "url"],
+    properties: { token: { type: "string" }, expiresAt: isoTime, url: { type: "string" } },
+  },
+} as const;

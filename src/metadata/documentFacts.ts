@@ -1,0 +1,59 @@
+// What a document's Durable Object knows about itself beyond its content: creation time, last
+// edit and editor, operator metadata. Kept in its own SQLite key-value table (document_meta).
+import type { DocumentMeta } from "../storage/documentMeta";
+import type { Metadata } from "./documentRecord";
+
+export interface EncodedSize {
+  bytes: number;
+  seq: number;
+}
+
+interface Activity {
+  updatedAt: number;
+  lastEditor: string | null;
+}
+
+export class DocumentFacts {
+  constructor(private readonly meta: DocumentMeta) {}
+
+  /** The creation time, recorded on first call; `isNew` tells whether this call recorded it. */
+  ensureCreated(now = Date.now()): { createdAt: number; isNew: boolean } {
+    const stored = this.meta.get("created_at");
+    if (stored !== null) return { createdAt: Number(stored), isNew: false };
+    this.meta.set("created_at", String(now));
+    return { createdAt: now, isNew: true };
+  }
+
+  hasCreationTime(): boolean {
+    return this.meta.get("created_at") !== null;
+  }
+
+  /** Called for every stored update: one small row write, in the same transaction as the update. */
+  recordEdit(userId: string | null, now = Date.now()): void {
+    this.ensureCreated(now);
+    this.meta.set("activity", JSON.stringify({ updatedAt: now, lastEditor: userId } satisfies Activity));
+  }
+
+  activity(): Activity | null {
+    const stored = this.meta.get("activity");
+    return stored === null ? null : (JSON.parse(stored) as Activity);
+  }
+
+  /** The encoded size as last measured, with the log sequence number it was measured at. */
+  encodedSize(): EncodedSize | null {
+    const stored = this.meta.get("encoded_size");
+    return stored === null ? null : (JSON.parse(stored) as EncodedSize);
+  }
+
+  setEncodedSize(size: EncodedSize): void {
+    this.meta.set("encoded_size", JSON.stringify(size));
+  }
+
+  metadata(): Metadata {
+    return JSON.parse(this.meta.get("metadata") ?? "{}") as Metadata;
+  }
+
+  setMetadata(metadata: Metadata): void {
+    this.meta.set("metadata", JSON.stringify(metadata));
+  }
+}

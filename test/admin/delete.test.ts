@@ -1,0 +1,90 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { documentObjectsPrefix } from "../../src/admin/documentAdmin";
+import type { DocumentObject } from "../../src/document/DocumentObject";
+import { getDocument } from "../../src/metadata/documentIndex";
+import { CloseCode } from "../../src/protocol/closeCodes";
+import { snapshotPrefix } from "../../src/snapshots/archive";
+import { RawClient, stubFor, textUpdate, uniqueDocId } from "../helpers/workerClient";
+import { admin, adminJson, createDoc, errorCode, updateOf } from "./adminClient";
+
+const r2Keys = async (prefix: string) => (await env.SNAPSHOTS.list({ prefix })).objects.map((o) => o.key);
+
+/** What the object holds in storage, read in a fresh instance (its constructor re-creates the empty schema). */
+const storedData = (docId: string) =>
+  runInDurableObject(stubFor(docId), async (_: DocumentObject, state: DurableObjectState) => {
+    const count = (table: string) => state.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).one().n;
+    return { log: count("update_log"), meta: count("document_meta"), snapshots: count("snapshots"), alarm: await state.storage.getAlarm() };
+  });
+
+describe("DELETE /v1/docs/:docId", () => {
+  it("removes the document from its storage, R2 and the index, and closes clients with 4410", async () => {
+    const id = await createDoc(uniqueDocId("delete"), { metadata: { title: "doomed" } });
+    const neighbour = await createDoc(`${id}x`); // shares the id as a prefix; must survive
+    const client = await RawClient.connect(id);
+    client.sendUpdate(textUpdate("some content"));
+    await client.fetchDoc();
+    await runInDurableObject(stubFor(id), (object: DocumentObject) => object.compactor.compact("manual"));
+    await env.SNAPSHOTS.put(`${documentObjectsPrefix(id)}other/object`, "x");
+    await runInDurableObject(stubFor(neighbour), (object: DocumentObject) => object.compactor.compact("manual"));
+    expect(snapshotPrefix(id).startsWith(documentObjectsPrefix(id))).toBe(true);
+    expect(await r2Keys(snapshotPrefix(id))).toHaveLength(1);
+    expect(await getDocument(env.DB, id)).not.toBeNull();
+
+    const response = await admin("DELETE", `/v1/docs/${id}`);
+    expect(response.status).toBe(204);
+
+    expect((await client.closed).code).toBe(CloseCode.documentDeleted);
+    expect(await getDocument(env.DB, id)).toBeNull();
+    expect(await r2Keys(documentObjectsPrefix(id))).toEqual([]);
+    expect(await storedData(id)).toEqual({ log: 0, meta: 0, snapshots: 0, alarm: null });
+    expect(await errorCode(await admin("GET", `/v1/docs/${id}`), 404)).toBe("not_found");
+    expect(await errorCode(await admin("DELETE", `/v1/docs/${id}`), 404)).toBe("not_found");
+
+    expect(await r2Keys(snapshotPrefix(neighbour))).toHaveLength(1);
+    expect(await getDocument(env.DB, neighbour)).not.toBeNull();
+  });
+
+  it("leaves the object's storage completely empty, with no alarm", async () => {
+    const id = await createDoc(uniqueDocId("delete-empty"), updateOf((d) => d.getText("t").insert(0, "x")));
+    const left = await runInDurableObject(stubFor(id), async (object: DocumentObject, state: DurableObjectState) => {
+      await object.adminDelete(id);
+      return {
+        tables: state.storage.sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'`).toArray(),
+        alarm: await state.storage.getAlarm(),
+      };
+    });
+    expect(left).toEqual({ tables: [], alarm: null });
+  });
+
+  it("is not undone by an index sync that was pending or in flight", async () => {
+    const id = await createDoc(uniqueDocId("delete-race"));
+    // An edit marks the row dirty and sets the alarm for a later sync.
+    await adminJson("POST", `/v1/docs/${id}/update`, 200, { body: updateOf((d) => d.getText("t").insert(0, "x")) });
+    expect(await runInDurableObject(stubFor(id), (_: DocumentObject, state: DurableObjectState) => state.storage.getAlarm())).not.toBeNull();
+    // A sync started just before the delete, racing it inside the object.
+    await runInDurableObject(stubFor(id), async (object: DocumentObject) => {
+      const sync = object.indexSync.syncNow();
+      const deletion = object.adminDelete(id);
+      await Promise.all([sync, deletion]);
+      await object.indexSync.runIfDue(Number.MAX_SAFE_INTEGER);
+    });
+    expect(await runDurableObjectAlarm(stubFor(id))).toBe(false);
+    expect(await getDocument(env.DB, id)).toBeNull();
+  });
+
+  it("lets a new client start the id afresh, empty, after the delete", async () => {
+    const id = await createDoc(uniqueDocId("delete-reuse"), updateOf((d) => d.getText("text").insert(0, "old")));
+    expect((await admin("DELETE", `/v1/docs/${id}`)).status).toBe(204);
+    const client = await RawClient.connect(id);
+    expect((await client.fetchDoc()).getText("text").toString()).toBe("");
+    await expect.poll(async () => (await getDocument(env.DB, id))?.record.connections).toBe(1);
+    client.close();
+  });
+
+  it("is 404 for an unknown document and 400 for a bad id", async () => {
+    expect(await errorCode(await admin("DELETE", `/v1/docs/${uniqueDocId("delete-unknown")}`), 404)).toBe("not_found");
+    expect(await errorCode(await admin("DELETE", "/v1/docs/no%20spaces"), 400)).toBe("invalid_doc_id");
+  });
+});
