@@ -134,7 +134,7 @@ export const OPENAPI = {
         },
         responses: {
           200: json("The sessions closed.", { type: "object", required: ["closed"], properties: { closed: { type: "array", items: ref("Session") } } }),
-          ...errors(400, 401, 404, 503),
+          ...errors(400, 401, 404, 413, 503),
         },
       },
     },

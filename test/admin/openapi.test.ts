@@ -86,6 +86,23 @@ describe("GET /v1/openapi.json", () => {
     await expectDocumented(key, response);
   });
 
+  it.each(documented.filter((key) => key.includes("{docId}")))("%s refuses an invalid document id (documented 400)", async (key) => {
+    const [method, path] = key.split(" ");
+    for (const bad of ["has%20space", "x".repeat(129), "%E0%A4%A"]) {
+      const response = await admin(method, urlFor(path, bad), { body: method === "GET" || method === "DELETE" ? undefined : {} });
+      expect(response.status, bad).toBe(400);
+      await expectDocumented(key, response);
+    }
+  });
+
+  it.each(documented.filter((key) => operation(key).requestBody))("%s refuses an oversize body (documented 413, or another 4xx before reading it)", async (key) => {
+    const [method, path] = key.split(" ");
+    const response = await admin(method, urlFor(path, uniqueDocId("huge")), { body: JSON.stringify({ metadata: { x: "y".repeat(17 * 1024 * 1024) } }), headers: { "Content-Type": "application/json" } });
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+    await expectDocumented(key, response);
+  });
+
   it("matches real answers of the document operations: statuses, media types and bodies", async () => {
     const id = uniqueDocId("spec");
     const update = updateOf((doc) => doc.getText("text").insert(0, "spec"));

@@ -1,4 +1,4 @@
-import { runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { DocumentObject } from "../../src/document/DocumentObject";
@@ -69,6 +69,21 @@ describe("the D1 index", () => {
     expect(await writesFor(id)).toBe(2);
     const pending = await runInDurableObject(stubFor(id), (object: DocumentObject) => object.meta.get("index_sync"));
     expect(JSON.parse(pending!)).toEqual({ dueAt: null, indexed: true });
+    client.close();
+  });
+
+  it("catches up after the object hibernates before its sync is due", { timeout: 30_000 }, async () => {
+    const id = uniqueDocId("ws-hibernate");
+    const client = await RawClient.connect(id, { ext: "ack", token: await tokenFor(id, "write", "bob") });
+    await expect.poll(() => indexed(id)).not.toBeNull();
+    client.sendUpdate(textUpdate("written before the object slept"));
+    client.send(new Uint8Array([100, 0, 1]));
+    await client.waitFor("ack", (m) => m.seq === 1);
+    await evictDurableObject(stubFor(id), { webSockets: "hibernate" });
+    await expect.poll(() => indexed(id), { timeout: INDEX_SYNC_DELAY_MS + 5_000 }).toMatchObject({ updateCount: 1, lastEditor: "bob", connections: 1 });
+    const live = await runInDurableObject(stubFor(id), (object: DocumentObject) => object.adminInfo(id));
+    expect((await indexed(id))!.sizeBytes).toBe(live!.sizeBytes);
+    expect(live!.sizeBytes).toBeGreaterThan(30);
     client.close();
   });
 
