@@ -17,7 +17,8 @@ describe("the update log", () => {
       log.append(new Uint8Array([3]), null);
       const read = [...log.read()];
       expect(read.map((r) => r.seq)).toEqual([1, 2, 3]);
-      expect(read[1].update).toEqual(big);
+      expect(read[1].update.length).toBe(big.length);
+      expect(read[1].update.findIndex((byte, i) => byte !== big[i])).toBe(-1);
       expect([...log.read(2)].map((r) => r.seq)).toEqual([3]);
       expect(log.stats()).toEqual({ updates: 3, bytes: big.length + 2, lastSeq: 3 });
     }));
