@@ -32,15 +32,15 @@ export class UpdateLog {
           seq, part, parts, now, userId, chunk,
         );
       }
-      this.sql.exec(`INSERT INTO document_meta (key, value) VALUES ('log_last_seq', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, String(seq));
       this.highWater = seq;
       return seq;
     });
   }
 
   /**
-   * The newest sequence number ever assigned. Kept apart from the rows because compaction deletes
-   * them: numbers must never be reused, or a new update could pass for one a snapshot already covers.
+   * The newest sequence number ever assigned: the newest row's, or the mark `deleteThrough` leaves
+   * when it empties the log. Numbers must never be reused, or a new update could pass for one a
+   * snapshot already covers.
    */
   lastSeq(): number {
     if (this.highWater === undefined) {
@@ -86,6 +86,11 @@ export class UpdateLog {
     const first = this.sql.exec<{ seq: number | null }>(`SELECT MIN(seq) AS seq FROM update_log`).one().seq;
     if (first === null || first > seq) return false;
     const upTo = Math.min(seq, first + limit - 1);
+    // Same transaction as the delete (no await between): the mark outlives the rows it replaces.
+    this.sql.exec(
+      `INSERT INTO document_meta (key, value) VALUES ('log_last_seq', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      String(this.lastSeq()),
+    );
     this.sql.exec(`DELETE FROM update_log WHERE seq <= ?`, upTo);
     return upTo < seq;
   }
