@@ -62,16 +62,23 @@ export class Compactor {
     });
   }
 
-  /** Called after every stored update: asks the alarm for a compaction now or after the quiet period. */
+  /**
+   * Called after every stored update: asks the alarm for a compaction now or after the quiet
+   * period. Never throws: the update is already stored, and a missed request only delays compaction.
+   */
   noteAppend(bytes: number, now = Date.now()): void {
-    if (this.tail) {
-      this.tail.updates += 1;
-      this.tail.bytes += bytes;
-    } else {
-      this.tailStats(); // the first count after a wake reads the log, which already holds this update
+    try {
+      if (this.tail) {
+        this.tail.updates += 1;
+        this.tail.bytes += bytes;
+      } else {
+        this.tailStats(); // the first count after a wake reads the log, which already holds this update
+      }
+      const due = this.overThreshold() ? now : now + this.config.quietMs;
+      void this.request(Math.max(due, this.retryAfter));
+    } catch (error) {
+      console.error("could not schedule compaction", { docId: this.docKey(), error });
     }
-    const due = this.overThreshold() ? now : now + this.config.quietMs;
-    void this.request(Math.max(due, this.retryAfter));
   }
 
   /** The alarm's share: compacts when a threshold is passed or the quiet period is over. */
