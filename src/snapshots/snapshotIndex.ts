@@ -1,5 +1,6 @@
 // The `snapshots` table: which snapshots exist in R2, newest first, plus a local copy of the newest
 // one's bytes (chunked, since SQLite rows stop at 2 MB) so a cold load never waits on R2.
+import { joinChunks, toChunks } from "../storage/chunks";
 
 /** Why a snapshot was taken. */
 export type SnapshotReason = "threshold" | "quiet" | "manual" | "restore";
@@ -13,9 +14,6 @@ export interface SnapshotRecord {
   key: string;
   reason: SnapshotReason;
 }
-
-/** Largest BLOB written to one row of the local copy. */
-export const LOCAL_CHUNK_BYTES = 1024 * 1024;
 
 interface Row extends Record<string, SqlStorageValue> {
   seq: number;
@@ -56,11 +54,9 @@ export class SnapshotIndex {
       snapshot.seq, snapshot.createdAt, snapshot.size, snapshot.sha256, snapshot.key, snapshot.reason,
     );
     this.sql.exec(`DELETE FROM snapshot_chunks`);
-    const parts = Math.max(1, Math.ceil(bytes.byteLength / LOCAL_CHUNK_BYTES));
-    for (let part = 0; part < parts; part++) {
-      const chunk = bytes.subarray(part * LOCAL_CHUNK_BYTES, (part + 1) * LOCAL_CHUNK_BYTES);
-      this.sql.exec(`INSERT INTO snapshot_chunks (seq, part, data) VALUES (?, ?, ?)`, snapshot.seq, part, chunk);
-    }
+    toChunks(bytes).forEach((chunk, part) =>
+      this.sql.exec(`INSERT INTO snapshot_chunks (seq, part, data) VALUES (?, ?, ?)`, snapshot.seq, part, chunk),
+    );
   }
 
   /** The local copy of snapshot `seq`, or null when only R2 has it. */
@@ -69,15 +65,7 @@ export class SnapshotIndex {
       .exec<{ data: ArrayBuffer }>(`SELECT data FROM snapshot_chunks WHERE seq = ? ORDER BY part`, seq)
       .toArray()
       .map((row) => new Uint8Array(row.data));
-    if (chunks.length === 0) return null;
-    if (chunks.length === 1) return chunks[0];
-    const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-    let offset = 0;
-    for (const chunk of chunks) {
-      out.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
-    return out;
+    return chunks.length === 0 ? null : joinChunks(chunks);
   }
 
   /** Forgets snapshots (their R2 objects are deleted separately). */

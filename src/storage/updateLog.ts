@@ -1,9 +1,9 @@
 // The durable update log: every accepted Yjs update, in order, in the document's SQLite database.
 // Updates above CHUNK_BYTES are split across rows because SQLite rows are limited to 2 MB.
 import * as Y from "yjs";
+import { joinChunks, toChunks } from "./chunks";
 
-/** Largest BLOB written to one row. */
-export const CHUNK_BYTES = 1024 * 1024;
+export { CHUNK_BYTES } from "./chunks";
 
 export interface LogStats {
   updates: number;
@@ -22,16 +22,15 @@ export class UpdateLog {
 
   /** Appends one update atomically and returns its sequence number. */
   append(update: Uint8Array, userId: string | null, now = Date.now()): number {
-    const parts = Math.max(1, Math.ceil(update.byteLength / CHUNK_BYTES));
+    const chunks = toChunks(update);
     return this.storage.transactionSync(() => {
       const seq = this.lastSeq() + 1;
-      for (let part = 0; part < parts; part++) {
-        const chunk = update.subarray(part * CHUNK_BYTES, (part + 1) * CHUNK_BYTES);
+      chunks.forEach((chunk, part) =>
         this.sql.exec(
           `INSERT INTO update_log (seq, part, parts, created_at, user_id, data) VALUES (?, ?, ?, ?, ?, ?)`,
-          seq, part, parts, now, userId, chunk,
-        );
-      }
+          seq, part, chunks.length, now, userId, chunk,
+        ),
+      );
       this.highWater = seq;
       return seq;
     });
@@ -61,7 +60,7 @@ export class UpdateLog {
     for (const row of rows) {
       pending.push(new Uint8Array(row.data));
       if (row.part + 1 < row.parts) continue;
-      yield { seq: row.seq, update: pending.length === 1 ? pending[0] : concat(pending) };
+      yield { seq: row.seq, update: joinChunks(pending) };
       pending = [];
     }
   }
@@ -110,14 +109,4 @@ export class UpdateLog {
       .one();
     return { updates: row.updates, bytes: row.bytes ?? 0, lastSeq: row.lastSeq ?? 0 };
   }
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }
