@@ -14,13 +14,21 @@ interface Activity {
 }
 
 export class DocumentFacts {
+  /** The creation time once read or written, so edits after the first skip the lookup. */
+  private createdAt: number | null = null;
+
   constructor(private readonly meta: DocumentMeta) {}
 
   /** The creation time, recorded on first call; `isNew` tells whether this call recorded it. */
   ensureCreated(now = Date.now()): { createdAt: number; isNew: boolean } {
+    if (this.createdAt !== null) return { createdAt: this.createdAt, isNew: false };
     const stored = this.meta.get("created_at");
-    if (stored !== null) return { createdAt: Number(stored), isNew: false };
+    if (stored !== null) {
+      this.createdAt = Number(stored);
+      return { createdAt: this.createdAt, isNew: false };
+    }
     this.meta.set("created_at", String(now));
+    this.createdAt = now;
     return { createdAt: now, isNew: true };
   }
 
