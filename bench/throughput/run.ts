@@ -15,7 +15,7 @@ const quick = env.BENCH_QUICK === "1";
 const num = (name: string, fallback: number) => (env[name] ? Number(env[name]) : fallback);
 const config = {
   rounds: num("BENCH_ROUNDS", quick ? 1 : 3),
-  b4Patches: env.BENCH_B4_PATCHES === "all" ? Infinity : num("BENCH_B4_PATCHES", quick ? 10_000 : 50_000),
+  b4Patches: env.BENCH_B4_PATCHES === "all" ? Infinity : num("BENCH_B4_PATCHES", quick ? 10_000 : 30_000),
   b4Window: num("BENCH_B4_WINDOW", 1000),
   fanOutReaders: (env.BENCH_FANOUT_READERS ?? "1,10,50").split(",").map(Number),
   fanOutRate: num("BENCH_FANOUT_RATE", 50),
