@@ -1,6 +1,7 @@
 // Admin REST handlers for a document's history: list its snapshots, compact now, read one as a
 // Yjs update, restore one. The document object does the work; these check and translate.
 import { requireAdmin } from "../auth/adminAuth";
+import { requireIndexed } from "./documents";
 import { parseDocId } from "../document/docId";
 import type { Env } from "../env";
 import { HttpError } from "../http/errors";
@@ -23,9 +24,11 @@ function unwrap<T>(result: HistoryResult<T>): T {
 /** The user id a restore is logged under. */
 export const RESTORE_USER_ID = "admin";
 
+/** Checks auth and the id, and that the document exists, so no route here creates storage for an unknown id. */
 async function documentFor(request: AdminRequest, env: Env) {
   await requireAdmin(request, env.ADMIN_TOKEN);
   const docId = parseDocId(request.params.docId);
+  await requireIndexed(env, docId);
   return { docId, stub: env.DOCUMENTS.getByName(docId) };
 }
 

@@ -1,5 +1,5 @@
-import { exports } from "cloudflare:workers";
-import { evictDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { evictDurableObject, listDurableObjectIds } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import type { SnapshotInfo } from "../../src/snapshots/history";
@@ -135,3 +135,19 @@ describe("history over the admin API", () => {
 function waitForSeq(docId: string, seq: number): Promise<void> {
   return eventually(async () => expect(await inObject(docId, (object) => object.log.lastSeq())).toBeGreaterThanOrEqual(seq));
 }
+
+describe("history routes for an unknown document", () => {
+  it.each([
+    ["GET", "/snapshots"],
+    ["POST", "/snapshots"],
+    ["GET", "/snapshots/1/update"],
+    ["POST", "/snapshots/1/restore"],
+  ])("%s %s answers 404 and creates nothing", async (method, path) => {
+    const docId = uniqueDocId("never-created");
+    const response = await admin(`/v1/docs/${docId}${path}`, { method });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ error: { code: "not_found" } });
+    const objects = await listDurableObjectIds(env.DOCUMENTS);
+    expect(objects.some((id) => id.equals(env.DOCUMENTS.idFromName(docId)))).toBe(false);
+  });
+});
