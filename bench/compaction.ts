@@ -1,15 +1,13 @@
 // Benchmark: cold load of the B4 document from its log alone vs from a snapshot plus tail, and how
 // long compaction blocks the document for B4 and for a document ten times larger.
 // Runs the real Worker (bench/worker.ts) under `wrangler dev`: `npm run bench`.
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import * as encoding from "lib0/encoding";
 import * as Y from "yjs";
+import { startWranglerDev } from "../test/helpers/wranglerDev.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const TRACE = resolve(ROOT, "../shared/traces/automerge-paper.json.gz");
@@ -62,48 +60,6 @@ function batches(updates: Uint8Array[], maxBytes = 512 * 1024): Uint8Array[] {
   }
   if (encoding.length(encoder) > 0) out.push(encoding.toUint8Array(encoder));
   return out;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? done(address.port) : fail(new Error("no port"))));
-    });
-  });
-}
-
-async function startServer(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const state = mkdtempSync(join(tmpdir(), "quire-bench-"));
-  const [port, inspector] = [await freePort(), await freePort()];
-  const bin = join(ROOT, "node_modules", ".bin");
-  const child = spawn(join(bin, "wrangler"), [
-    "dev", "--config", join(ROOT, "bench", "wrangler.jsonc"), "--persist-to", state,
-    "--ip", "127.0.0.1", "--port", String(port), "--inspector-ip", "127.0.0.1", "--inspector-port", String(inspector),
-    "--show-interactive-dev-session=false", "--live-reload=false",
-  ], { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, CI: "true", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" } });
-  let output = "";
-  child.stdout?.on("data", (c) => (output += c));
-  child.stderr?.on("data", (c) => (output += c));
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    try {
-      process.kill(-child.pid!, "SIGTERM");
-    } catch {}
-    await new Promise((done) => setTimeout(done, 1500));
-    try {
-      process.kill(-child.pid!, "SIGKILL");
-    } catch {}
-    rmSync(state, { recursive: true, force: true });
-  };
-  for (const deadline = Date.now() + 90_000; Date.now() < deadline; ) {
-    if ((await fetch(`${url}/health`).then((r) => r.status, () => 0)) === 200) return { url, stop };
-    await new Promise((done) => setTimeout(done, 250));
-  }
-  await stop();
-  throw new Error(`wrangler dev did not start:\n${output}`);
 }
 
 async function call<T>(url: string, init?: RequestInit): Promise<T> {
@@ -163,7 +119,7 @@ async function main(): Promise<void> {
   const tenXTail = tailEdits(tenX, TAIL_UPDATES);
   console.log(`10x: one ${kb(tenX.byteLength)} update + ${TAIL_UPDATES} edits (generated in ${Date.now() - started} ms)`);
 
-  const server = await startServer();
+  const server = await startWranglerDev({ config: join(ROOT, "bench", "wrangler.jsonc") });
   try {
     const { url } = server;
     console.log("\nB4, log only (every update a row)");
@@ -195,7 +151,7 @@ async function main(): Promise<void> {
     console.log(`\n(${RUNS} runs each where listed; every load and compaction starts on a freshly evicted object;`);
     console.log(" workerd's clock has 1 ms steps. A cold compaction also pays the cold load first, reported by the load lines.)");
   } finally {
-    await server.stop();
+    await server.destroy();
   }
 }
 

@@ -7,6 +7,7 @@ import * as encoding from "lib0/encoding";
 import { FrameCodec } from "../throughput/client.ts";
 import { fmt, int, median, table } from "../throughput/report.ts";
 import { ROOT } from "../throughput/targets.ts";
+import { startWranglerDev } from "../../test/helpers/wranglerDev.ts";
 import { loadB4 } from "../throughput/trace.ts";
 
 const UPDATES = Number(process.env.BENCH_MICRO_UPDATES ?? (process.env.BENCH_QUICK === "1" ? 2000 : 10_000));
@@ -31,8 +32,6 @@ const EVENT_STEPS: { step: string; covers: string }[] = [
 ];
 
 async function main(): Promise<void> {
-  (globalThis as { __dirname?: string }).__dirname ??= join(ROOT, "test", "helpers");
-  const { startWranglerDev } = await import("../../test/helpers/wranglerDev.ts");
   const { replay } = loadB4(UPDATES);
   const codec = new FrameCodec("y-websocket", "micro");
   const encoder = encoding.createEncoder();

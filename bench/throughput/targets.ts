@@ -1,9 +1,9 @@
 // The servers under test: Quire under a real `wrangler dev`, and the peers as Node child processes.
 // Each gives a WebSocket URL per document, its dialect, and the resident memory of its processes.
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import type { Dialect } from "./client.ts";
+import { freePort, startWranglerDev } from "../../test/helpers/wranglerDev.ts";
 import { cpuOf, groupMembers, groupOf, listenerOf, portsOf, rssOf } from "./procfs.ts";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
@@ -29,18 +29,6 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-/** Asks the OS for a free port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? done(address.port) : fail(new Error("no port"))));
-    });
-  });
-}
-
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 async function waitForHttp(url: string, child: ChildProcess | null, output: () => string, timeoutMs = 30_000): Promise<void> {
@@ -60,9 +48,6 @@ async function waitForHttp(url: string, child: ChildProcess | null, output: () =
  * to that workerd's port, as close as this machine gets to production's path.
  */
 export async function startQuire(config?: string): Promise<Target[]> {
-  // The helper is written for Vitest, which defines __dirname; Node's ES modules do not.
-  (globalThis as { __dirname?: string }).__dirname ??= join(ROOT, "test", "helpers");
-  const { startWranglerDev } = await import("../../test/helpers/wranglerDev.ts");
   const dev = await startWranglerDev({ config });
   const proxy = listenerOf(Number(new URL(dev.url).port));
   const group = proxy === null ? null : groupOf(proxy);

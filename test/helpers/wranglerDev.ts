@@ -3,10 +3,11 @@ import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
-const ROOT = resolve(__dirname, "../..");
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const BIN = join(ROOT, "node_modules", ".bin");
 const MAX_OUTPUT_CHARS = 64 * 1024;
 
@@ -112,7 +113,7 @@ async function applyMigrations(config: string, persistTo: string): Promise<void>
 }
 
 /** Asks the OS for a free port on 127.0.0.1 (released at once, so a small race remains). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once("error", reject);
