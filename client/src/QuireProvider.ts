@@ -250,7 +250,10 @@ export class QuireProvider extends ObservableV2<QuireProviderEvents> {
   private dropSocket(code: number, reason: string): void {
     const ws = this.ws;
     if (!ws) return;
-    ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+    ws.onopen = ws.onmessage = ws.onclose = null;
+    // An abandoned socket may still report an error: the `ws` package emits one when closed during
+    // its handshake, and an EventEmitter error without a listener throws in Node.
+    ws.onerror = () => {};
     try {
       ws.close(code, reason);
     } catch {

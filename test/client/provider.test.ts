@@ -1,5 +1,6 @@
 // The provider's state machine against a scripted server on a real local socket: connection
 // lifecycle, saved state, reconnects, heartbeat, presence.
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import { afterEach, describe, expect, test } from "vitest";
 import { WebSocket } from "ws";
 import * as Y from "yjs";
@@ -36,6 +37,29 @@ function provide(options: Partial<QuireProviderOptions> = {}): QuireProvider {
 const text = (provider: QuireProvider) => provider.doc.getText("t");
 
 describe("QuireProvider connection", () => {
+  test("destroying a provider whose handshake is still pending raises no error", async () => {
+    // A TCP server that accepts and never answers keeps the socket in its handshake.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const { port } = silent.address() as AddressInfo;
+    const errors: unknown[] = [];
+    const record = (error: unknown) => errors.push(error);
+    process.on("uncaughtException", record);
+    try {
+      const provider = new QuireProvider({ url: `http://127.0.0.1:${port}`, docId: "pending", doc: new Y.Doc(), token: "t", WebSocketPolyfill: WebSocket, crossTab: false });
+      await waitUntil("the provider to start connecting", () => provider.status === "connecting");
+      await sleep(50);
+      provider.destroy();
+      await sleep(100);
+    } finally {
+      process.off("uncaughtException", record);
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+    expect(errors).toEqual([]);
+  });
+
   test("connects to /ws/:docId with the token and the ack extension, then syncs", async () => {
     server = await ScriptedServer.start();
     const statuses: string[] = [];
