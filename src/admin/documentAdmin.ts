@@ -85,9 +85,8 @@ export class DocumentAdmin {
     const lastSeq = log.lastSeq();
     if (measured && measured.seq >= lastSeq) return measured.bytes;
     if (lastSeq === 0 && !room.isLoaded) return EMPTY_DOC_BYTES;
-    const doc = await room.getDoc();
-    // Synchronous from here: the size and the sequence number describe the same state.
-    const size = { bytes: Y.encodeStateAsUpdate(doc).byteLength, seq: log.lastSeq() };
+    // The size and the sequence number describe the same state.
+    const size = await room.withSettledDoc((doc) => ({ bytes: Y.encodeStateAsUpdate(doc).byteLength, seq: log.lastSeq() }));
     facts.setEncodedSize(size);
     return size.bytes;
   }
@@ -116,12 +115,13 @@ export class DocumentAdmin {
 
   /** The full state as one update, or only what a client with state vector `sv` lacks. */
   async encodeState(sv: Uint8Array | null): Promise<Outcome<Uint8Array>> {
-    const doc = await this.host.room.getDoc();
-    try {
-      return ok(sv ? Y.encodeStateAsUpdate(doc, sv) : Y.encodeStateAsUpdate(doc));
-    } catch {
-      return fail(400, "invalid_state_vector", "`sv` is not a valid Yjs state vector.");
-    }
+    return this.host.room.withSettledDoc((doc) => {
+      try {
+        return ok(sv ? Y.encodeStateAsUpdate(doc, sv) : Y.encodeStateAsUpdate(doc));
+      } catch {
+        return fail(400, "invalid_state_vector", "`sv` is not a valid Yjs state vector.");
+      }
+    });
   }
 
   /** Applies an update as any client's would be: validated, stored, broadcast. */
@@ -135,7 +135,7 @@ export class DocumentAdmin {
   }
 
   async json(): Promise<Record<string, unknown>> {
-    return docToJson(await this.host.room.getDoc());
+    return this.host.room.withSettledDoc(docToJson);
   }
 
   sessions(): Session[] {

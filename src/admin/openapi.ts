@@ -162,7 +162,8 @@ export const OPENAPI = {
       parameters: [docId, snapshotId],
       get: {
         operationId: "getSnapshotUpdate",
-        summary: "One snapshot as a binary Yjs update (V1), streamed from R2.",
+        summary: "One snapshot as a binary Yjs update, checked against its stored SHA-256: V1 unless `encoding=v2` asks for the Yjs V2 encoding.",
+        parameters: [{ name: "encoding", in: "query", schema: { type: "string", enum: ["v1", "v2"], default: "v1" }, description: "The Yjs update encoding of the answer." }],
         responses: { 200: update("The snapshot."), ...errors(400, 401, 404, 502, 503) },
       },
     },

@@ -56,14 +56,15 @@ export const schemas = {
   },
   Snapshot: {
     type: "object",
-    required: ["id", "seq", "createdAt", "size", "sha256", "reason"],
+    required: ["id", "seq", "createdAt", "size", "sha256", "reason", "encoding"],
     properties: {
-      id: { type: "string" },
+      id: { type: "string", description: "The sequence number, as a string." },
       seq: { type: "integer", description: "The last update-log sequence number the snapshot covers." },
       createdAt: isoTime,
-      size: { type: "integer" },
-      sha256: { type: "string" },
+      size: { type: "integer", description: "Bytes stored, in the snapshot's own encoding." },
+      sha256: { type: "string", description: "SHA-256 of the stored bytes." },
       reason: { type: "string", enum: ["threshold", "quiet", "manual", "restore"] },
+      encoding: { type: "string", enum: ["v1", "v2"], description: "The Yjs update encoding it is stored in." },
     },
   },
   SnapshotCreated: {

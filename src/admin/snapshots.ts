@@ -5,6 +5,8 @@ import { requireIndexed } from "./documents";
 import { parseDocId } from "../document/docId";
 import type { Env } from "../env";
 import { HttpError } from "../http/errors";
+import { sha256Hex } from "../snapshots/archive";
+import { convertEncoding, type UpdateEncoding } from "../snapshots/encoding";
 import type { HistoryProblem, HistoryResult } from "../snapshots/history";
 
 type AdminRequest = Request & { params: Record<string, string> };
@@ -45,20 +47,37 @@ export async function createSnapshot(request: AdminRequest, env: Env): Promise<R
   return Response.json(result, { status: result.created ? 201 : 200 });
 }
 
-/** `GET /v1/docs/:docId/snapshots/:snapshotId/update`: the snapshot as one binary Yjs (v1) update, streamed from R2. */
+/**
+ * `GET /v1/docs/:docId/snapshots/:snapshotId/update[?encoding=v1|v2]`: the snapshot as one binary
+ * Yjs update, V1 unless V2 is asked for, after checking it against the checksum stored with it.
+ */
 export async function getSnapshotUpdate(request: AdminRequest, env: Env): Promise<Response> {
   const { docId, stub } = await documentFor(request, env);
+  const encoding = requestedEncoding(request);
   const record = unwrap(await stub.findSnapshot(docId, request.params.snapshotId));
   const object = await env.SNAPSHOTS.get(record.key);
   if (!object) throw new HttpError(502, "snapshot_unavailable", `Snapshot ${record.seq} is listed but missing from storage.`);
-  return new Response(object.body, {
+  const stored = new Uint8Array(await object.arrayBuffer());
+  if ((await sha256Hex(stored)) !== record.sha256) {
+    throw new HttpError(502, "snapshot_unavailable", `Snapshot ${record.seq} does not match its stored checksum.`);
+  }
+  const body = convertEncoding(stored, record.encoding, encoding);
+  return new Response(body, {
     headers: {
       "Content-Type": "application/octet-stream",
-      "Content-Length": String(object.size),
+      "Content-Length": String(body.byteLength),
       "X-Quire-Snapshot-Seq": String(record.seq),
       "X-Quire-Snapshot-Sha256": record.sha256,
+      "X-Quire-Snapshot-Encoding": record.encoding,
+      "X-Quire-Update-Encoding": encoding,
     },
   });
+}
+
+function requestedEncoding(request: AdminRequest): UpdateEncoding {
+  const asked = new URL(request.url).searchParams.get("encoding") ?? "v1";
+  if (asked !== "v1" && asked !== "v2") throw new HttpError(400, "invalid_encoding", "`encoding` must be v1 or v2.");
+  return asked;
 }
 
 /** `POST /v1/docs/:docId/snapshots/:snapshotId/restore`: the content becomes the snapshot's, live for every client. */

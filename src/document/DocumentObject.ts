@@ -34,9 +34,12 @@ export class DocumentObject extends DurableObject<Env> {
   private wiped = false;
   readonly compactor: Compactor;
   readonly history: SnapshotHistory;
-  // The same WebSocket object comes back for every event of an instance; caching its wrapper
-  // saves deserializing the attachment per message. After a wake the map starts empty.
-  private readonly wrappers = new WeakMap<WebSocket, SocketConnection>();
+  /**
+   * The open sockets with their wrappers: listed from the runtime on first use after a wake, then
+   * kept current by accept and close, so a relay neither lists the sockets nor reads their
+   * attachments per message. (The same WebSocket object comes back for every event of an instance.)
+   */
+  private open: Map<WebSocket, SocketConnection> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -62,12 +65,13 @@ export class DocumentObject extends DurableObject<Env> {
     this.room = new DocumentRoom(
       {
         load: (doc) => this.compactor.loadInto(doc),
-        append: (update, userId) => {
-          this.log.append(update, userId);
-          this.afterAppend(update.byteLength, userId);
+        append: (batch) => {
+          this.log.append(batch.update, batch.userId);
+          this.afterAppend(batch.update.byteLength, batch.userId);
         },
+        synced: () => this.durable(),
       },
-      () => this.connections(),
+      () => this.openSockets().values(),
     );
     this.history = new SnapshotHistory(this.compactor, this.room);
   }
@@ -98,8 +102,8 @@ export class DocumentObject extends DurableObject<Env> {
       }
       const [client, server] = Object.values(new WebSocketPair());
       this.ctx.acceptWebSocket(server);
-      const connection = SocketConnection.accept(server, session);
-      this.wrappers.set(server, connection);
+      const connection = SocketConnection.accept(server, session, () => this.open?.delete(server));
+      this.openSockets().set(server, connection);
       await this.room.connect(connection);
       this.indexSync.markDirty();
       return new Response(null, { status: 101, webSocket: client });
@@ -109,12 +113,23 @@ export class DocumentObject extends DurableObject<Env> {
     }
   }
 
-  /** Deferred work after an update is stored: each kind asks the shared alarm for a time. */
-  private afterAppend(bytes: number, userId: string): void {
-    // Not awaited: the write is already committed; scheduling must not delay the broadcast.
-    this.facts.recordEdit(userId);
-    this.indexSync.markDirty();
-    this.compactor.noteAppend(bytes);
+  /**
+   * Bookkeeping after a batch is written: each kind of deferred work asks the shared alarm for a
+   * time. Never throws: the batch is written, and its relays and acks must still go out.
+   */
+  private afterAppend(bytes: number, userId: string | null): void {
+    try {
+      this.facts.recordEdit(userId);
+      this.indexSync.markDirty();
+      this.compactor.noteAppend(bytes);
+    } catch (error) {
+      this.logError("afterAppend", this.docId, error);
+    }
+  }
+
+  /** Resolves once every write so far is durable: the group commit's signal to write its next batch. */
+  durable(): Promise<void> {
+    return this.ctx.storage.sync();
   }
 
   override async alarm(): Promise<void> {
@@ -177,6 +192,7 @@ export class DocumentObject extends DurableObject<Env> {
   }
 
   private async forget(ws: WebSocket, hook: string): Promise<void> {
+    this.open?.delete(ws);
     try {
       await this.room.disconnect(this.connection(ws));
       this.indexSync.markDirty();
@@ -246,21 +262,28 @@ export class DocumentObject extends DurableObject<Env> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.alarms.fired();
+    this.indexSync.forget();
     await this.room.reset();
   }
 
-  /** Open connections; a closing socket is left out so nothing is sent to it. */
+  /** Open connections; a socket the server or its client has closed is left out. */
   connections(): SocketConnection[] {
-    return this.ctx.getWebSockets().filter((ws) => ws.readyState === WebSocket.OPEN).map((ws) => this.connection(ws));
+    return [...this.openSockets().values()];
   }
 
-  private connection(ws: WebSocket): SocketConnection {
-    let connection = this.wrappers.get(ws);
-    if (!connection) {
-      connection = new SocketConnection(ws);
-      this.wrappers.set(ws, connection);
+  private openSockets(): Map<WebSocket, SocketConnection> {
+    if (!this.open) {
+      this.open = new Map();
+      for (const ws of this.ctx.getWebSockets()) {
+        if (ws.readyState === WebSocket.OPEN) this.open.set(ws, new SocketConnection(ws, () => this.open?.delete(ws)));
+      }
     }
-    return connection;
+    return this.open;
+  }
+
+  /** The wrapper of a socket an event came from (one no longer open still gets one, outside the set). */
+  private connection(ws: WebSocket): SocketConnection {
+    return this.openSockets().get(ws) ?? new SocketConnection(ws, () => {});
   }
 
   private logError(hook: string, docId: string | null, error: unknown): void {

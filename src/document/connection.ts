@@ -33,13 +33,17 @@ interface Attachment {
 export class SocketConnection implements Connection {
   private attachment: Attachment;
 
-  constructor(private readonly ws: WebSocket) {
+  constructor(
+    private readonly ws: WebSocket,
+    /** Called once the server closes the socket, so nothing more is sent to it. */
+    private readonly onClose: () => void,
+  ) {
     this.attachment = ws.deserializeAttachment() as Attachment;
   }
 
-  static accept(ws: WebSocket, session: Session): SocketConnection {
+  static accept(ws: WebSocket, session: Session, onClose: () => void): SocketConnection {
     ws.serializeAttachment({ quire: { session, presence: [] } } satisfies Attachment);
-    return new SocketConnection(ws);
+    return new SocketConnection(ws, onClose);
   }
 
   get session(): Session {
@@ -67,6 +71,7 @@ export class SocketConnection implements Connection {
   }
 
   close(code: number, reason: string): void {
+    this.onClose();
     try {
       this.ws.close(code, reason);
     } catch {

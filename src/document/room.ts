@@ -1,5 +1,7 @@
 // The document room: one Y.Doc, its connections and their presence, independent of the platform.
 // The Durable Object feeds it events; it never holds timers, so the object can hibernate.
+// Updates are applied at once and written in batches (group commit, ./groupCommit.ts): nothing
+// that depends on an update leaves the room before the batch holding it is written.
 import * as Y from "yjs";
 import { decodeAwarenessUpdate } from "../protocol/awareness";
 import { CloseCode } from "../protocol/closeCodes";
@@ -15,14 +17,17 @@ import {
   ProtocolError,
 } from "../protocol/messages";
 import type { Connection } from "./connection";
+import { type BatchRecord, GroupCommit } from "./groupCommit";
 import { mergePresence, presenceRemoval, presenceSnapshot } from "./presence";
 
 /** Where the room's updates live. Loading may be asynchronous (snapshots come from R2). */
 export interface DocumentStore {
   /** Applies every stored update to `doc`. */
   load(doc: Y.Doc): Promise<void> | void;
-  /** Durably appends an accepted update; throws if it could not be stored. */
-  append(update: Uint8Array, userId: string): void;
+  /** Appends a batch of accepted updates; throws if it could not be stored. Its commit follows the turn. */
+  append(batch: BatchRecord): void;
+  /** Resolves once every write so far is durable. */
+  synced(): Promise<void>;
 }
 
 /** A decision to close one connection, carried as an exception out of message handling. */
@@ -40,11 +45,42 @@ export class DocumentRoom {
   private loading: Promise<Y.Doc> | null = null;
   /** Messages are handled one at a time, in arrival order, so an ack follows everything before it. */
   private queue: Promise<void> = Promise.resolve();
+  private readonly commits: GroupCommit;
 
   constructor(
     private readonly store: DocumentStore,
     private readonly connections: () => Iterable<Connection>,
-  ) {}
+  ) {
+    this.commits = new GroupCommit({
+      write: (batch) => store.append(batch),
+      synced: () => store.synced(),
+      relay: (update, except) => this.broadcast(encodeUpdate(update), except),
+      failed: (error, affected) => {
+        // Memory now holds updates that storage does not: drop the doc so the next use reloads
+        // the truth, and close the batch's connections so their clients resend what they sent.
+        console.error("document room: a batch could not be stored", error);
+        this.doc = null;
+        for (const connection of affected) connection.close(CloseCode.internalError, "the update could not be stored; reconnect to resend it");
+      },
+    });
+  }
+
+  /** Whether accepted updates wait in memory for their write. */
+  get hasBuffered(): boolean {
+    return this.commits.hasBuffered;
+  }
+
+  /**
+   * Runs `read` on the document at a moment when memory holds nothing that is not written, so
+   * what it reads is what storage has (for snapshots and admin reads).
+   */
+  async withSettledDoc<T>(read: (doc: Y.Doc) => T): Promise<T> {
+    for (;;) {
+      const doc = await this.getDoc();
+      await this.commits.settled();
+      if (this.doc === doc && !this.commits.hasBuffered) return read(doc);
+    }
+  }
 
   /** Whether the document is in memory (a presence-only wake leaves it unloaded). */
   get isLoaded(): boolean {
@@ -76,7 +112,7 @@ export class DocumentRoom {
   connect(connection: Connection): Promise<void> {
     return this.enqueue(connection, async () => {
       const doc = await this.getDoc();
-      connection.send(encodeSyncStep1(Y.encodeStateVector(doc)));
+      this.commits.afterBuffered(connection, () => connection.send(encodeSyncStep1(Y.encodeStateVector(doc))));
       const presence = presenceSnapshot(this.connections());
       if (presence) connection.send(encodeAwareness(presence));
     });
@@ -123,7 +159,8 @@ export class DocumentRoom {
     switch (message.type) {
       case "sync-step1": {
         const doc = await this.getDoc();
-        connection.send(encodeSyncStep2(diffSince(doc, message.stateVector)));
+        checkStateVector(message.stateVector);
+        this.commits.afterBuffered(connection, () => connection.send(encodeSyncStep2(Y.encodeStateAsUpdate(doc, message.stateVector))));
         return;
       }
       case "sync-step2":
@@ -138,7 +175,7 @@ export class DocumentRoom {
       }
       case "ack-request":
         if (!connection.session.ack) throw new CloseConnection(CloseCode.unsupportedMessage, "ack extension not requested (connect with ?ext=ack)");
-        connection.send(encodeAck(message.seq));
+        this.commits.afterBuffered(connection, () => connection.send(encodeAck(message.seq)));
         return;
       case "permission-denied":
       case "ack":
@@ -155,34 +192,26 @@ export class DocumentRoom {
   }
 
   /**
-   * Validates, stores and broadcasts an update; returns whether it changed the document.
-   * Everything between the apply and the broadcast is synchronous, so the write precedes the
-   * sends and the output gate holds them until the update is durable.
+   * Validates and applies an update, and hands what it changed to the group commit, which stores
+   * and relays it; returns whether it changed the document. An update whose dependencies have
+   * not arrived stays pending in memory; it is stored anyway, so an acknowledgement holds even if
+   * the object restarts before they come.
    */
   private async integrate(update: Uint8Array, origin: Connection | null, userId: string): Promise<boolean> {
     if (!readUpdate(update).hasChanges) return false;
     const doc = await this.getDoc();
-    const effective: Uint8Array[] = [];
-    const collect = (change: Uint8Array) => effective.push(change);
+    const pendingBefore = pendingOf(doc);
+    let change: Uint8Array | null = null;
+    const collect = (effective: Uint8Array) => (change = change ? Y.mergeUpdates([change, effective]) : effective);
     doc.on("update", collect);
     try {
       Y.applyUpdate(doc, update, origin);
     } finally {
       doc.off("update", collect);
     }
-    // An update whose dependencies have not arrived stays pending in memory; it is stored anyway,
-    // so the acknowledgement holds even if the object restarts before they come.
-    const pending = doc.store.pendingStructs !== null || doc.store.pendingDs !== null;
-    if (effective.length === 0 && !pending) return false;
-    try {
-      this.store.append(update, userId);
-    } catch (error) {
-      // Memory now holds an update that storage does not: drop the doc so the next use reloads the truth.
-      this.doc = null;
-      throw error;
-    }
-    for (const change of effective) this.broadcast(encodeUpdate(change), origin);
-    return effective.length > 0;
+    const stored = pendingGrew(pendingBefore, pendingOf(doc)) ? update : change;
+    this.commits.add(stored, change, origin, userId);
+    return change !== null;
   }
 
   private applyAwareness(connection: Connection, update: Uint8Array): void {
@@ -206,7 +235,9 @@ export class DocumentRoom {
    */
   async applyServerUpdate(update: Uint8Array, userId: string): Promise<boolean> {
     try {
-      return await this.serialized(() => this.integrate(update, null, userId));
+      const changed = await this.serialized(() => this.integrate(update, null, userId));
+      await this.commits.written();
+      return changed;
     } catch (error) {
       if (error instanceof CloseConnection) throw new UpdateRejected(error.reason);
       throw error;
@@ -227,11 +258,37 @@ function readUpdate(update: Uint8Array): { hasChanges: boolean } {
   }
 }
 
-function diffSince(doc: Y.Doc, stateVector: Uint8Array): Uint8Array {
+/** Refuses a state vector that does not decode, before anything is sent. */
+function checkStateVector(stateVector: Uint8Array): void {
   try {
-    return Y.encodeStateAsUpdate(doc, stateVector);
+    Y.decodeStateVector(stateVector);
   } catch {
     throw new CloseConnection(CloseCode.malformedMessage, "sync step 1 carries an invalid state vector");
   }
 }
 
+interface Pending {
+  structs: Uint8Array | null;
+  ds: Uint8Array | null;
+}
+
+/** The updates Yjs holds back until their dependencies arrive. */
+function pendingOf(doc: Y.Doc): Pending {
+  return { structs: doc.store.pendingStructs?.update ?? null, ds: doc.store.pendingDs };
+}
+
+/**
+ * Whether an update added to what is held back. Yjs re-encodes what it holds back whenever an
+ * update arrives while something is pending, so the two are compared by content (pending state
+ * is rare and small: it only exists while an update's dependencies are missing).
+ */
+function pendingGrew(before: Pending, after: Pending): boolean {
+  const grew = (was: Uint8Array | null, is: Uint8Array | null) => is !== null && is !== was && (was === null || !sameBytes(is, was));
+  return grew(before.structs, after.structs) || grew(before.ds, after.ds);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

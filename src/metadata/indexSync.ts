@@ -35,6 +35,8 @@ export interface IndexSyncHost {
 export class IndexSync {
   private lock: Promise<unknown> = Promise.resolve();
   private writing = false;
+  /** The persisted state as last read or written, so a change costs no read once the row is dirty. */
+  private cached: SyncState | null = null;
 
   constructor(
     private readonly host: IndexSyncHost,
@@ -116,12 +118,21 @@ export class IndexSync {
   }
 
   private state(): SyncState {
-    const stored = this.host.meta.get(STATE_KEY);
-    return stored === null ? { dueAt: null, indexed: false } : (JSON.parse(stored) as SyncState);
+    if (!this.cached) {
+      const stored = this.host.meta.get(STATE_KEY);
+      this.cached = stored === null ? { dueAt: null, indexed: false } : (JSON.parse(stored) as SyncState);
+    }
+    return this.cached;
   }
 
   private setState(state: SyncState): void {
     this.host.meta.set(STATE_KEY, JSON.stringify(state));
+    this.cached = state;
+  }
+
+  /** Forgets the cached state after the storage under it was deleted. */
+  forget(): void {
+    this.cached = null;
   }
 
   private requestAlarm(at: number): void {

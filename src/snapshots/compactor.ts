@@ -1,16 +1,17 @@
 // Compaction: folds the update log into an R2 snapshot on the document's alarm, and loads a
 // document from its newest snapshot plus the log written after it.
-import * as Y from "yjs";
+import type * as Y from "yjs";
 import type { UpdateLog } from "../storage/updateLog";
 import { type SnapshotArchive, sha256Hex, snapshotKey, snapshotPrefix, seqOfKey } from "./archive";
 import type { SnapshotConfig } from "./config";
+import { applyEncoded, encodeDocument, SNAPSHOT_ENCODING } from "./encoding";
 import { expiredSnapshots } from "./retention";
 import type { SnapshotIndex, SnapshotReason, SnapshotRecord } from "./snapshotIndex";
 
 /** The live document the room holds; compaction encodes it rather than replaying the log again. */
 export interface LiveDocument {
-  getDoc(): Promise<Y.Doc>;
-  readonly isLoaded: boolean;
+  /** Runs `read` synchronously at a moment when the document holds nothing that is not written. */
+  withSettledDoc<T>(read: (doc: Y.Doc) => T): Promise<T>;
 }
 
 export interface CompactionResult {
@@ -57,7 +58,7 @@ export class Compactor {
     const newest = this.index.newest();
     const base = newest ? (this.index.localCopy(newest.seq) ?? (await this.archive.get(newest.key, newest.sha256))) : null;
     doc.transact(() => {
-      if (base) Y.applyUpdate(doc, base);
+      if (base && newest) applyEncoded(doc, base, newest.encoding);
       this.log.replayInto(doc, newest?.seq ?? 0);
     });
   }
@@ -108,27 +109,28 @@ export class Compactor {
   }
 
   private async compactOnce(reason: SnapshotReason, now: number): Promise<CompactionResult> {
-    const live = this.live();
-    const doc = await live.getDoc();
-    // From here to the upload nothing awaits, so `seq` and the encoded state describe the same moment.
-    let started = performance.now();
-    if (!live.isLoaded) throw new Error("the document was dropped from memory during compaction");
-    const seq = this.log.lastSeq();
-    const newest = this.index.newest();
-    if (newest && newest.seq >= seq) {
-      const trim = await this.trimThrough(newest.seq); // rows a crashed earlier run left
-      return { snapshot: newest, created: false, blockingMs: trim.longestMs, timings: { encodeMs: 0, commitMs: 0, trimMs: trim.totalMs } };
+    // The encoded state and `seq` describe the same moment: nothing written or buffered between.
+    const state = await this.live().withSettledDoc((doc) => {
+      const seq = this.log.lastSeq();
+      const newest = this.index.newest();
+      if (newest && newest.seq >= seq) return { seq, newest, bytes: null, encodeMs: 0 };
+      const started = performance.now();
+      const bytes = encodeDocument(doc, SNAPSHOT_ENCODING);
+      return { seq, newest, bytes, encodeMs: performance.now() - started };
+    });
+    if (!state.bytes) {
+      const trim = await this.trimThrough(state.newest!.seq); // rows a crashed earlier run left
+      return { snapshot: state.newest!, created: false, blockingMs: trim.longestMs, timings: { encodeMs: 0, commitMs: 0, trimMs: trim.totalMs } };
     }
-    const bytes = Y.encodeStateAsUpdate(doc);
-    const encodeMs = performance.now() - started;
+    const { seq, bytes, encodeMs } = state;
 
     const key = snapshotKey(this.docKey(), seq);
-    const snapshot: SnapshotRecord = { seq, createdAt: now, size: bytes.byteLength, sha256: await sha256Hex(bytes), key, reason };
-    await this.archive.put(key, bytes, snapshot.sha256, { seq: String(seq), createdAt: new Date(now).toISOString(), reason });
+    const snapshot: SnapshotRecord = { seq, createdAt: now, size: bytes.byteLength, sha256: await sha256Hex(bytes), key, reason, encoding: SNAPSHOT_ENCODING };
+    await this.archive.put(key, bytes, snapshot.sha256, { seq: String(seq), createdAt: new Date(now).toISOString(), reason, encoding: SNAPSHOT_ENCODING });
 
     // R2 holds the snapshot: record it and start dropping the log rows it covers, atomically.
     // Updates that arrived during the upload have higher sequence numbers and stay.
-    started = performance.now();
+    const started = performance.now();
     const more = this.storage.transactionSync(() => {
       this.index.record(snapshot, bytes);
       return this.log.deleteThrough(seq, this.trimBatch);

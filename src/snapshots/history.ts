@@ -1,6 +1,7 @@
 // A document's history for the admin API: its snapshots, compaction on demand, and restore.
 import * as Y from "yjs";
 import { SnapshotUnavailable } from "./archive";
+import { applyEncoded, type UpdateEncoding } from "./encoding";
 import type { Compactor } from "./compactor";
 import { buildRestoreUpdate, RestoreConflict } from "./restore";
 import type { SnapshotReason, SnapshotRecord } from "./snapshotIndex";
@@ -22,6 +23,7 @@ export interface SnapshotInfo {
   size: number;
   sha256: string;
   reason: SnapshotReason;
+  encoding: UpdateEncoding;
 }
 
 export interface RestoreResult {
@@ -34,7 +36,7 @@ export interface RestoreResult {
 
 /** The room operations a restore needs. */
 export interface RestoreTarget {
-  getDoc(): Promise<Y.Doc>;
+  withSettledDoc<T>(read: (doc: Y.Doc) => T): Promise<T>;
   applyServerUpdate(update: Uint8Array, userId: string): Promise<boolean>;
 }
 
@@ -45,6 +47,7 @@ export const describeSnapshot = (s: SnapshotRecord): SnapshotInfo => ({
   size: s.size,
   sha256: s.sha256,
   reason: s.reason,
+  encoding: s.encoding,
 });
 
 const notFound = (id: string) => fail("snapshot_not_found", `No snapshot ${JSON.stringify(id)} for this document.`);
@@ -94,10 +97,10 @@ export class SnapshotHistory {
       return fail("snapshot_store_unavailable", "The snapshot store could not be read. Try again later.");
     }
     const target = new Y.Doc();
-    Y.applyUpdate(target, bytes);
+    applyEncoded(target, bytes, record.encoding);
     let update: Uint8Array | null;
     try {
-      update = buildRestoreUpdate(await this.room.getDoc(), target);
+      update = await this.room.withSettledDoc((doc) => buildRestoreUpdate(doc, target));
     } catch (error) {
       if (error instanceof RestoreConflict) return fail("restore_conflict", error.message);
       throw error;

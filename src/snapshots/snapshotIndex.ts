@@ -1,6 +1,7 @@
 // The `snapshots` table: which snapshots exist in R2, newest first, plus a local copy of the newest
 // one's bytes (chunked, since SQLite rows stop at 2 MB) so a cold load never waits on R2.
 import { joinChunks, toChunks } from "../storage/chunks";
+import type { UpdateEncoding } from "./encoding";
 
 /** Why a snapshot was taken. */
 export type SnapshotReason = "threshold" | "quiet" | "manual" | "restore";
@@ -13,6 +14,8 @@ export interface SnapshotRecord {
   sha256: string;
   key: string;
   reason: SnapshotReason;
+  /** How the bytes are encoded; snapshots from before V2 was introduced are V1. */
+  encoding: UpdateEncoding;
 }
 
 interface Row extends Record<string, SqlStorageValue> {
@@ -22,9 +25,10 @@ interface Row extends Record<string, SqlStorageValue> {
   sha256: string;
   r2_key: string;
   reason: string;
+  encoding: string;
 }
 
-const COLUMNS = `seq, created_at, size, sha256, r2_key, reason`;
+const COLUMNS = `seq, created_at, size, sha256, r2_key, reason, encoding`;
 
 export class SnapshotIndex {
   constructor(private readonly sql: SqlStorage) {}
@@ -50,8 +54,8 @@ export class SnapshotIndex {
    */
   record(snapshot: SnapshotRecord, bytes: Uint8Array): void {
     this.sql.exec(
-      `INSERT OR REPLACE INTO snapshots (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`,
-      snapshot.seq, snapshot.createdAt, snapshot.size, snapshot.sha256, snapshot.key, snapshot.reason,
+      `INSERT OR REPLACE INTO snapshots (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      snapshot.seq, snapshot.createdAt, snapshot.size, snapshot.sha256, snapshot.key, snapshot.reason, snapshot.encoding,
     );
     this.sql.exec(`DELETE FROM snapshot_chunks`);
     toChunks(bytes).forEach((chunk, part) =>
@@ -82,5 +86,6 @@ function toRecord(row: Row): SnapshotRecord {
     sha256: row.sha256,
     key: row.r2_key,
     reason: row.reason as SnapshotReason,
+    encoding: row.encoding as UpdateEncoding,
   };
 }

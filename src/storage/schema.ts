@@ -49,6 +49,12 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // Snapshots are written in the Yjs V2 encoding (about half the size of V1); older ones stay V1.
+    version: 3,
+    name: "snapshot encoding",
+    sql: `ALTER TABLE snapshots ADD COLUMN encoding TEXT NOT NULL DEFAULT 'v1';`,
+  },
 ];
 
 /** Brings the database up to the newest schema. Synchronous, so it finishes before any event is handled. */

@@ -24,14 +24,14 @@ describe("compaction", () => {
       expect(state.snapshots).toHaveLength(1);
       return state;
     });
-    expect(snapshots[0]).toMatchObject({ seq: 5, reason: "threshold", key: snapshotKey(docId, 5) });
+    expect(snapshots[0]).toMatchObject({ seq: 5, reason: "threshold", key: snapshotKey(docId, 5), encoding: "v2" });
     expect(log.updates).toBe(0);
     const object = await env.SNAPSHOTS.get(snapshotKey(docId, 5));
     const bytes = new Uint8Array(await object!.arrayBuffer());
     expect(await sha256Hex(bytes)).toBe(snapshots[0].sha256);
     expect(snapshots[0].size).toBe(bytes.byteLength);
     const fromSnapshot = new Y.Doc();
-    Y.applyUpdate(fromSnapshot, bytes);
+    Y.applyUpdateV2(fromSnapshot, bytes);
     expect(fromSnapshot.getText("text").toString()).toBe(client.getText("text").toString());
   });
 
@@ -243,6 +243,27 @@ describe("compaction", () => {
     await store(docId, typing(client, 2, 3));
     await evictDurableObject(stubFor(docId));
     expect((await serverDoc(docId)).getText("text").toString()).toBe(client.getText("text").toString());
+  });
+
+  it("a V1 snapshot written before snapshots were V2 still loads, from the local copy and from R2", async () => {
+    const docId = uniqueDocId("v1-snapshot");
+    const client = new Y.Doc();
+    await store(docId, typing(client, 6));
+    // Rewrite the snapshot as an older version of Quire stored it: V1 bytes, recorded as V1.
+    await inObject(docId, async (object) => {
+      const { snapshot } = await object.compactor.compact("manual");
+      const v1 = Y.convertUpdateFormatV2ToV1(object.compactor.index.localCopy(snapshot.seq)!);
+      const record = { ...snapshot, size: v1.byteLength, sha256: await sha256Hex(v1), encoding: "v1" as const };
+      await env.SNAPSHOTS.put(record.key, v1, { sha256: record.sha256 });
+      object.compactor.index.record(record, v1);
+    });
+    await store(docId, typing(client, 2, 5));
+    const expected = client.getText("text").toString();
+    await evictDurableObject(stubFor(docId));
+    expect((await serverDoc(docId)).getText("text").toString()).toBe(expected);
+    await inObject(docId, (_, state) => void state.storage.sql.exec("DELETE FROM snapshot_chunks"));
+    await evictDurableObject(stubFor(docId));
+    expect((await serverDoc(docId)).getText("text").toString()).toBe(expected);
   });
 
   it("sequence numbers keep growing after compaction empties the log", async () => {

@@ -66,17 +66,35 @@ describe("history over the admin API", () => {
 
     const list = (await (await admin(`/v1/docs/${docId}/snapshots`)).json()) as { snapshots: SnapshotInfo[] };
     expect(list.snapshots.map((s) => s.id)).toEqual([second.id, first.id]);
-    expect(Object.keys(list.snapshots[0]).sort()).toEqual(["createdAt", "id", "reason", "seq", "sha256", "size"]);
+    expect(Object.keys(list.snapshots[0]).sort()).toEqual(["createdAt", "encoding", "id", "reason", "seq", "sha256", "size"]);
+    expect(first.encoding).toBe("v2");
 
+    // By default the answer is a V1 update, which every Yjs client applies with Y.applyUpdate.
     const response = await admin(`/v1/docs/${docId}/snapshots/${first.id}/update`);
     expect(response.status).toBe(200);
     expect(response.headers.get("Content-Type")).toBe("application/octet-stream");
-    const bytes = new Uint8Array(await response.arrayBuffer());
+    expect(response.headers.get("X-Quire-Snapshot-Sha256")).toBe(first.sha256);
+    expect(response.headers.get("X-Quire-Update-Encoding")).toBe("v1");
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, new Uint8Array(await response.arrayBuffer()));
+    expect(doc.getText("text").toString()).toBe("one");
+
+    // As stored: V2, byte for byte what the checksum covers.
+    const stored = await admin(`/v1/docs/${docId}/snapshots/${first.id}/update?encoding=v2`);
+    const bytes = new Uint8Array(await stored.arrayBuffer());
     expect(bytes.byteLength).toBe(first.size);
     expect(await sha256Hex(bytes)).toBe(first.sha256);
-    const doc = new Y.Doc();
-    Y.applyUpdate(doc, bytes);
-    expect(doc.getText("text").toString()).toBe("one");
+    const docV2 = new Y.Doc();
+    Y.applyUpdateV2(docV2, bytes);
+    expect(docV2.getText("text").toString()).toBe("one");
+    expect((await admin(`/v1/docs/${docId}/snapshots/${first.id}/update?encoding=v3`)).status).toBe(400);
+
+    // Bytes in R2 that no longer match the stored checksum are refused, not served.
+    const key = (await inObject(docId, (object) => object.compactor.index.get(first.seq)))!.key;
+    await env.SNAPSHOTS.put(key, new Uint8Array([0, 0]));
+    const corrupt = await admin(`/v1/docs/${docId}/snapshots/${first.id}/update`);
+    expect(corrupt.status).toBe(502);
+    expect(((await corrupt.json()) as { error: { code: string } }).error.code).toBe("snapshot_unavailable");
 
     for (const path of [`snapshots/12345/update`, `snapshots/nope/update`, `snapshots/12345/restore`]) {
       const missing = await admin(`/v1/docs/${docId}/${path}`, { method: path.endsWith("restore") ? "POST" : "GET" });

@@ -1,0 +1,179 @@
+// Group commit: the updates that arrive while a commit is in flight are buffered in memory and
+// written together, in one turn and so in one SQLite commit, as soon as that commit is durable.
+// A lone update on an idle document is written at once, so latency never gets worse; under load
+// the number of commits (and of relay frames) grows with round trips, not with updates.
+//
+// Nothing derived from buffered state leaves the object before the batch is written: relays, acks
+// and sync replies wait in the batch's outbox and are sent after the write, where the platform's
+// output gate holds them until the commit is durable. No timers: the next batch starts when the
+// storage reports the previous one durable, so the object can still hibernate.
+import * as Y from "yjs";
+import type { Connection } from "./connection";
+
+/** What one batch stores: its updates merged into one, with who wrote them. */
+export interface BatchRecord {
+  update: Uint8Array;
+  /** Client updates merged into `update`. */
+  updates: number;
+  /** The one user who wrote every update of the batch, or null for several. */
+  userId: string | null;
+  /** The whole batch's stored bytes before merging (for compaction thresholds). */
+  bytes: number;
+}
+
+/** Where batches go. `write` runs synchronously inside one turn; `synced` tells when it is durable. */
+export interface BatchSink {
+  /** Writes the batch (the commit follows the turn); throws if it cannot be written. */
+  write(batch: BatchRecord): void;
+  /** Resolves once every write so far is durable. */
+  synced(): Promise<void>;
+  /** The batch's changes, merged, go to every connection but `except`. */
+  relay(update: Uint8Array, except: Connection | null): void;
+  /** Writing failed: memory holds changes storage does not. The batch's connections are given. */
+  failed(error: unknown, affected: Set<Connection>): void;
+}
+
+/** A send that reveals document state: it waits for the updates buffered before it. */
+interface Deferred {
+  connection: Connection | null;
+  send: () => void;
+}
+
+interface Batch {
+  /** Updates to store, in arrival order. */
+  stored: Uint8Array[];
+  storedBytes: number;
+  /** What the updates changed in the document, in order: relayed once the batch is written. */
+  changes: Uint8Array[];
+  origins: Set<Connection | null>;
+  userIds: Set<string>;
+  outbox: Deferred[];
+  written: Settler;
+}
+
+interface Settler {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** Updates merged per call: Y.mergeUpdates slows down beyond a few hundred inputs, so larger sets merge in rounds. */
+const MERGE_FAN_IN = 128;
+
+export class GroupCommit {
+  private batch: Batch | null = null;
+  /** A written batch whose commit is not yet known to be durable. */
+  private committing = false;
+
+  constructor(private readonly sink: BatchSink) {}
+
+  /** Whether updates wait in memory for their write. */
+  get hasBuffered(): boolean {
+    return this.batch !== null;
+  }
+
+  /**
+   * Adds an accepted update. `stored` is what to write (null if nothing: a duplicate), `change`
+   * what it changed in the document (null if nothing), `origin` the connection to leave out of
+   * the relay. Writes at once when no commit is in flight.
+   */
+  add(stored: Uint8Array | null, change: Uint8Array | null, origin: Connection | null, userId: string): void {
+    if (!stored && !change) return;
+    const batch = (this.batch ??= newBatch());
+    if (stored) {
+      batch.stored.push(stored);
+      batch.storedBytes += stored.byteLength;
+    }
+    if (change) batch.changes.push(change);
+    batch.origins.add(origin);
+    batch.userIds.add(userId);
+    if (!this.committing) this.flush();
+  }
+
+  /** Runs `send` after the updates buffered so far are written, or now if none are. */
+  afterBuffered(connection: Connection | null, send: () => void): void {
+    if (this.batch) this.batch.outbox.push({ connection, send });
+    else send();
+  }
+
+  /** Resolves once everything buffered before the call is written (its commit then holds replies). */
+  written(): Promise<void> {
+    return this.batch ? this.batch.written.promise : Promise.resolve();
+  }
+
+  /** Resolves at a moment when nothing is buffered, so memory equals what is written. */
+  async settled(): Promise<void> {
+    while (this.batch) await this.batch.written.promise;
+  }
+
+  /** Writes the buffered batch in this turn, sends what waited for it, and watches its commit. */
+  private flush(): void {
+    const batch = this.batch;
+    if (!batch) return;
+    this.batch = null;
+    try {
+      if (batch.stored.length > 0) {
+        this.sink.write({
+          update: mergeAll(batch.stored),
+          updates: batch.stored.length,
+          userId: batch.userIds.size === 1 ? [...batch.userIds][0] : null,
+          bytes: batch.storedBytes,
+        });
+      }
+    } catch (error) {
+      const affected = new Set<Connection>();
+      for (const origin of batch.origins) if (origin) affected.add(origin);
+      for (const { connection } of batch.outbox) if (connection) affected.add(connection);
+      batch.written.reject(error);
+      this.sink.failed(error, affected);
+      return;
+    }
+    if (batch.changes.length > 0) {
+      // A batch from one sender is not echoed to it; with several senders, each also gets its own
+      // changes back (Yjs ignores what it has) instead of one merge per sender.
+      const except = batch.origins.size === 1 ? [...batch.origins][0] : null;
+      this.sink.relay(mergeAll(batch.changes), except);
+    }
+    for (const deferred of batch.outbox) {
+      try {
+        deferred.send();
+      } catch (error) {
+        console.error("group commit: a deferred send failed", error);
+      }
+    }
+    batch.written.resolve();
+    this.watchCommit();
+  }
+
+  private watchCommit(): void {
+    this.committing = true;
+    this.sink.synced().then(
+      () => {
+        this.committing = false;
+        this.flush();
+      },
+      (error) => {
+        // The runtime resets the object after a failed commit; nothing more can be written here.
+        console.error("group commit: a commit failed", error);
+        this.committing = false;
+      },
+    );
+  }
+}
+
+function newBatch(): Batch {
+  const written = {} as Settler;
+  written.promise = new Promise<void>((resolve, reject) => Object.assign(written, { resolve, reject }));
+  // Nobody may be waiting; a failed write is reported through the sink.
+  written.promise.catch(() => {});
+  return { stored: [], storedBytes: 0, changes: [], origins: new Set(), userIds: new Set(), outbox: [], written };
+}
+
+/** Merges updates into one, in rounds of at most MERGE_FAN_IN. */
+export function mergeAll(updates: Uint8Array[]): Uint8Array {
+  if (updates.length === 1) return updates[0];
+  if (updates.length <= MERGE_FAN_IN) return Y.mergeUpdates(updates);
+  const merged: Uint8Array[] = [];
+  for (let i = 0; i < updates.length; i += MERGE_FAN_IN) merged.push(Y.mergeUpdates(updates.slice(i, i + MERGE_FAN_IN)));
+  return mergeAll(merged);
+}
