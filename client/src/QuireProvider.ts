@@ -14,6 +14,7 @@ import { ServerPresence } from "./presence";
 import { type SaveState, SaveTracker } from "./saveTracker";
 import { socketUrl } from "./socketUrl";
 import { splitUpdate } from "./splitUpdate";
+import { UpdateOutbox } from "./updateOutbox";
 import {
   type ConnectionStatus,
   QuireClosedError,
@@ -71,7 +72,10 @@ export class QuireProvider extends ObservableV2<QuireProviderEvents> {
   private attemptId = 0;
   private openedAt: number | null = null;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
-  private ackScheduled = false;
+  private readonly outbox = new UpdateOutbox({
+    sendUpdate: (update) => this.sendUpdate(update, encodeUpdate),
+    requestAck: () => this.requestAck(),
+  });
   private lastSaveState: SaveState = "saved";
   private readonly presence: ServerPresence;
   private readonly unwatchPage: () => void;
@@ -215,7 +219,7 @@ export class QuireProvider extends ObservableV2<QuireProviderEvents> {
         // covers all local changes and an ack request can vouch for them.
         this.sendUpdate(Y.encodeStateAsUpdate(this.doc, message.stateVector), encodeSyncStep2);
         this.saves.coverAll();
-        this.requestAck();
+        this.outbox.coveredBySync(this.requestAck());
         this.emitSaveState();
         return;
       case "sync-step2":
@@ -240,6 +244,7 @@ export class QuireProvider extends ObservableV2<QuireProviderEvents> {
         return;
       case "ack":
         this.saves.acked(message.seq);
+        this.outbox.acked(message.seq);
         return;
       case "ack-request":
         return;
@@ -268,6 +273,7 @@ export class QuireProvider extends ObservableV2<QuireProviderEvents> {
     this.openedAt = null;
     this.heartbeat?.stop();
     this.saves.connectionLost();
+    this.outbox.reset();
     this.presence.forgetPeers();
     this.setSynced(false);
     const permanent = !isRetryable(code);
@@ -314,15 +320,7 @@ export class QuireProvider extends ObservableV2<QuireProviderEvents> {
     if (origin === this) return;
     this.saves.change();
     if (!this.isOpen()) return; // Sent by the sync exchange of the next connection.
-    this.sendUpdate(update, encodeUpdate);
-    if (!this.ackScheduled) {
-      // One ack request for all the updates of this task.
-      this.ackScheduled = true;
-      queueMicrotask(() => {
-        this.ackScheduled = false;
-        this.requestAck();
-      });
-    }
+    this.outbox.push(update);
   };
 
   private readonly onDocDestroy = () => this.destroy();
@@ -334,10 +332,12 @@ export class QuireProvider extends ObservableV2<QuireProviderEvents> {
     else this.offlineStore = store;
   }
 
-  private requestAck(): void {
-    if (!this.isOpen()) return;
+  /** Asks the server to acknowledge everything sent so far; returns the request's seq, or null if none was sent. */
+  private requestAck(): number | null {
+    if (!this.isOpen()) return null;
     const seq = this.saves.nextRequest();
     if (seq !== null) this.send(encodeAckRequest(seq));
+    return seq;
   }
 
   private sendUpdate(update: Uint8Array, encodeFirst: (update: Uint8Array) => Uint8Array): void {
