@@ -1,12 +1,17 @@
 // Group commit: the updates that arrive while a commit is in flight are buffered in memory and
-// written together, in one turn and so in one SQLite commit, as soon as that commit is durable.
-// A lone update on an idle document is written at once, so latency never gets worse; under load
-// the number of commits (and of relay frames) grows with round trips, not with updates.
+// written together, in one turn and so in one SQLite commit, once that commit is durable. A lone
+// update on an idle document is written at once, so latency never gets worse; under load the
+// number of commits (and of relay frames) grows with round trips, not with updates.
 //
 // Nothing derived from buffered state leaves the object before the batch is written: relays, acks
 // and sync replies wait in the batch's outbox and are sent after the write, where the platform's
-// output gate holds them until the commit is durable. No timers: the next batch starts when the
-// storage reports the previous one durable, so the object can still hibernate.
+// output gate holds them until the commit is durable. No timers: the next batch is written when
+// the storage reports the previous one durable, so the object can still hibernate.
+//
+// Where a commit blocks the event loop (locally, SQLite's fsync runs on it), only a message or two
+// arrive during one, so a batch that is still growing when the commit completes collects a little
+// longer: each further `synced()` is one pass through the event loop that lets queued messages in.
+// It is written as soon as a pass brings nothing new, or once it is MAX_COLLECT_MS old or full.
 import * as Y from "yjs";
 import type { Connection } from "./connection";
 
@@ -17,8 +22,6 @@ export interface BatchRecord {
   updates: number;
   /** The one user who wrote every update of the batch, or null for several. */
   userId: string | null;
-  /** The whole batch's stored bytes before merging (for compaction thresholds). */
-  bytes: number;
 }
 
 /** Where batches go. `write` runs synchronously inside one turn; `synced` tells when it is durable. */
@@ -33,22 +36,18 @@ export interface BatchSink {
   failed(error: unknown, affected: Set<Connection>): void;
 }
 
+/** The longest a batch keeps collecting while more keeps arriving: bounds the latency it adds. */
+export const MAX_COLLECT_MS = 10;
+/** A batch this large is written without collecting more. */
+export const MAX_BATCH_UPDATES = 2_000;
+export const MAX_BATCH_BYTES = 1024 * 1024;
+/** Updates merged per call: Y.mergeUpdates slows down beyond a few hundred inputs, so larger sets merge in rounds. */
+const MERGE_FAN_IN = 128;
+
 /** A send that reveals document state: it waits for the updates buffered before it. */
 interface Deferred {
   connection: Connection | null;
   send: () => void;
-}
-
-interface Batch {
-  /** Updates to store, in arrival order. */
-  stored: Uint8Array[];
-  storedBytes: number;
-  /** What the updates changed in the document, in order: relayed once the batch is written. */
-  changes: Uint8Array[];
-  origins: Set<Connection | null>;
-  userIds: Set<string>;
-  outbox: Deferred[];
-  written: Settler;
 }
 
 interface Settler {
@@ -57,13 +56,37 @@ interface Settler {
   reject: (error: unknown) => void;
 }
 
-/** Updates merged per call: Y.mergeUpdates slows down beyond a few hundred inputs, so larger sets merge in rounds. */
-const MERGE_FAN_IN = 128;
+class Batch {
+  /** Updates to store, in arrival order. */
+  readonly stored: Uint8Array[] = [];
+  storedBytes = 0;
+  /** What the updates changed in the document, in order: relayed once the batch is written. */
+  readonly changes: Uint8Array[] = [];
+  readonly origins = new Set<Connection | null>();
+  readonly userIds = new Set<string>();
+  readonly outbox: Deferred[] = [];
+  readonly written = settler();
+  /** When the first update arrived (Date.now() advances between events, not within one). */
+  readonly startedAt = Date.now();
+  /** Updates and deferred sends added; and that count at the last pass through the event loop. */
+  activity = 0;
+  activityAtLastPass = 0;
+
+  /** Whether to let one more pass through the event loop add to it before writing it. */
+  keepsCollecting(): boolean {
+    const growing = this.activity > this.activityAtLastPass;
+    this.activityAtLastPass = this.activity;
+    const full = this.stored.length >= MAX_BATCH_UPDATES || this.storedBytes >= MAX_BATCH_BYTES;
+    return growing && !full && Date.now() - this.startedAt < MAX_COLLECT_MS;
+  }
+}
 
 export class GroupCommit {
   private batch: Batch | null = null;
   /** A written batch whose commit is not yet known to be durable. */
   private committing = false;
+  /** Batches and client updates written since the object started (for tests and benchmarks). */
+  readonly totals = { batches: 0, updates: 0 };
 
   constructor(private readonly sink: BatchSink) {}
 
@@ -79,7 +102,7 @@ export class GroupCommit {
    */
   add(stored: Uint8Array | null, change: Uint8Array | null, origin: Connection | null, userId: string): void {
     if (!stored && !change) return;
-    const batch = (this.batch ??= newBatch());
+    const batch = (this.batch ??= new Batch());
     if (stored) {
       batch.stored.push(stored);
       batch.storedBytes += stored.byteLength;
@@ -87,13 +110,15 @@ export class GroupCommit {
     if (change) batch.changes.push(change);
     batch.origins.add(origin);
     batch.userIds.add(userId);
+    batch.activity++;
     if (!this.committing) this.flush();
   }
 
   /** Runs `send` after the updates buffered so far are written, or now if none are. */
   afterBuffered(connection: Connection | null, send: () => void): void {
-    if (this.batch) this.batch.outbox.push({ connection, send });
-    else send();
+    if (!this.batch) return send();
+    this.batch.outbox.push({ connection, send });
+    this.batch.activity++;
   }
 
   /** Resolves once everything buffered before the call is written (its commit then holds replies). */
@@ -117,8 +142,9 @@ export class GroupCommit {
           update: mergeAll(batch.stored),
           updates: batch.stored.length,
           userId: batch.userIds.size === 1 ? [...batch.userIds][0] : null,
-          bytes: batch.storedBytes,
         });
+        this.totals.batches++;
+        this.totals.updates += batch.stored.length;
       }
     } catch (error) {
       const affected = new Set<Connection>();
@@ -145,10 +171,12 @@ export class GroupCommit {
     this.watchCommit();
   }
 
+  /** Waits for the commit in flight; then writes what arrived meanwhile, or lets it collect a little more. */
   private watchCommit(): void {
     this.committing = true;
     this.sink.synced().then(
       () => {
+        if (this.batch?.keepsCollecting()) return this.watchCommit();
         this.committing = false;
         this.flush();
       },
@@ -161,12 +189,12 @@ export class GroupCommit {
   }
 }
 
-function newBatch(): Batch {
-  const written = {} as Settler;
-  written.promise = new Promise<void>((resolve, reject) => Object.assign(written, { resolve, reject }));
+function settler(): Settler {
+  const settle = {} as Settler;
+  settle.promise = new Promise<void>((resolve, reject) => Object.assign(settle, { resolve, reject }));
   // Nobody may be waiting; a failed write is reported through the sink.
-  written.promise.catch(() => {});
-  return { stored: [], storedBytes: 0, changes: [], origins: new Set(), userIds: new Set(), outbox: [], written };
+  settle.promise.catch(() => {});
+  return settle;
 }
 
 /** Merges updates into one, in rounds of at most MERGE_FAN_IN. */

@@ -70,6 +70,11 @@ export class DocumentRoom {
     return this.commits.hasBuffered;
   }
 
+  /** Batches and client updates written since the object started. */
+  get writeTotals(): { batches: number; updates: number } {
+    return this.commits.totals;
+  }
+
   /**
    * Runs `read` on the document at a moment when memory holds nothing that is not written, so
    * what it reads is what storage has (for snapshots and admin reads).

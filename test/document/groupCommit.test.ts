@@ -11,6 +11,8 @@ import { decodeMessage, encodeAckRequest, encodeAwareness, encodeSyncStep1, enco
 class GatedStore implements DocumentStore {
   readonly batches: BatchRecord[] = [];
   private gates: Array<() => void> = [];
+  /** Something was written that is not yet durable. */
+  private dirty = false;
   failNext = false;
 
   load(doc: Y.Doc): void {
@@ -23,14 +25,17 @@ class GatedStore implements DocumentStore {
       throw new Error("disk full");
     }
     this.batches.push(batch);
+    this.dirty = true;
   }
 
   synced(): Promise<void> {
+    if (!this.dirty) return Promise.resolve();
     return new Promise((resolve) => this.gates.push(resolve));
   }
 
   /** The commit in flight becomes durable. */
   commit(): void {
+    this.dirty = false;
     const gates = this.gates;
     this.gates = [];
     for (const open of gates) open();

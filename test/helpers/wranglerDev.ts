@@ -1,6 +1,6 @@
 // Starts and stops a real `wrangler dev` process for end-to-end tests, with its own ports and state.
 import { spawn, execFile, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -102,6 +102,7 @@ function wranglerEnv(): NodeJS.ProcessEnv {
     CI: "true",
     WRANGLER_SEND_METRICS: "false",
     NO_COLOR: "1",
+    X_LOCAL_OBSERVABILITY: "false",
   };
 }
 
@@ -140,6 +141,7 @@ class WranglerProcess {
     });
     const append = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString()).slice(-MAX_OUTPUT_CHARS);
+      if (process.env.QUIRE_DEV_LOG) appendFileSync(process.env.QUIRE_DEV_LOG, chunk);
     };
     this.child.stdout?.on("data", append);
     this.child.stderr?.on("data", append);

@@ -1,0 +1,23 @@
+// `npm start`: prepares a fresh clone (scripts/dev-setup.mjs), then runs `wrangler dev` with any
+// arguments given after `--` (for example `npm start -- --port 9000`).
+//
+// Wrangler's local observability collector (its local traces explorer) receives a trace for every
+// event the Worker handles; with one event per WebSocket message that costs several times what
+// Quire itself spends on a message, so local figures would say nothing about production. It is
+// off unless X_LOCAL_OBSERVABILITY=true is set.
+import { spawn } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+await import("./dev-setup.mjs");
+
+const windows = process.platform === "win32";
+const wrangler = spawn(join(root, "node_modules", ".bin", windows ? "wrangler.cmd" : "wrangler"), ["dev", ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: "inherit",
+  shell: windows,
+  env: { X_LOCAL_OBSERVABILITY: "false", ...process.env },
+});
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => wrangler.kill(signal));
+wrangler.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
