@@ -39,6 +39,18 @@ export class DocumentObject extends QuireDocumentObject {
     return { loadMs, totalMs, ...result.timings, blockingMs: result.blockingMs, size: result.snapshot.size, seq: result.snapshot.seq };
   }
 
+  /** What the document's SQLite database holds: its size, the log's rows and bytes, the newest snapshot. */
+  async benchStorage(docId: string): Promise<{ databaseBytes: number; logRows: number; logDataBytes: number; snapshot: { size: number; encoding: string; v1Size: number; v2Size: number } | null }> {
+    this.rememberDocId(docId);
+    const sql = this.ctx.storage.sql;
+    const log = sql.exec<{ rows: number; bytes: number | null }>("SELECT COUNT(*) AS rows, SUM(LENGTH(data)) AS bytes FROM update_log").one();
+    const newest = this.compactor.index.newest();
+    const bytes = newest ? this.compactor.index.localCopy(newest.seq) : null;
+    const v1 = bytes && newest ? (newest.encoding === "v2" ? Y.convertUpdateFormatV2ToV1(bytes) : bytes) : null;
+    const snapshot = newest && v1 ? { size: newest.size, encoding: newest.encoding, v1Size: v1.byteLength, v2Size: Y.convertUpdateFormatV1ToV2(v1).byteLength } : null;
+    return { databaseBytes: sql.databaseSize, logRows: log.rows, logDataBytes: log.bytes ?? 0, snapshot };
+  }
+
   /** Drops this instance, so the next call meets a new one with nothing in memory. */
   async benchEvict(): Promise<void> {
     this.ctx.abort("bench: evict");
@@ -47,7 +59,7 @@ export class DocumentObject extends QuireDocumentObject {
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    const match = /^\/bench\/([^/]+)\/(append|load|compact|evict)$/.exec(new URL(request.url).pathname);
+    const match = /^\/bench\/([^/]+)\/(append|load|compact|storage|evict)$/.exec(new URL(request.url).pathname);
     if (!match) return worker.fetch(request, env, ctx);
     const [, docId, action] = match;
     const stub = env.DOCUMENTS.getByName(docId) as unknown as DurableObjectStub<DocumentObject>;
@@ -59,6 +71,8 @@ export default {
         return Response.json(await stub.benchLoad(docId, mode));
       case "compact":
         return Response.json(await stub.benchCompact(docId));
+      case "storage":
+        return Response.json(await stub.benchStorage(docId));
       default:
         await stub.benchEvict().catch(() => undefined);
         return Response.json({ evicted: true });
