@@ -62,6 +62,8 @@ class Batch {
   storedBytes = 0;
   /** What the updates changed in the document, in order: relayed once the batch is written. */
   readonly changes: Uint8Array[] = [];
+  /** Every update stored only what it changed (the usual case): one merge serves the row and the relay. */
+  storesChanges = true;
   readonly origins = new Set<Connection | null>();
   readonly userIds = new Set<string>();
   readonly outbox: Deferred[] = [];
@@ -108,6 +110,7 @@ export class GroupCommit {
       batch.storedBytes += stored.byteLength;
     }
     if (change) batch.changes.push(change);
+    if (stored !== change) batch.storesChanges = false;
     batch.origins.add(origin);
     batch.userIds.add(userId);
     batch.activity++;
@@ -136,10 +139,11 @@ export class GroupCommit {
     const batch = this.batch;
     if (!batch) return;
     this.batch = null;
+    const changes = batch.changes.length > 0 ? mergeAll(batch.changes) : null;
     try {
       if (batch.stored.length > 0) {
         this.sink.write({
-          update: mergeAll(batch.stored),
+          update: batch.storesChanges && changes ? changes : mergeAll(batch.stored),
           updates: batch.stored.length,
           userId: batch.userIds.size === 1 ? [...batch.userIds][0] : null,
         });
@@ -154,11 +158,11 @@ export class GroupCommit {
       this.sink.failed(error, affected);
       return;
     }
-    if (batch.changes.length > 0) {
+    if (changes) {
       // A batch from one sender is not echoed to it; with several senders, each also gets its own
       // changes back (Yjs ignores what it has) instead of one merge per sender.
       const except = batch.origins.size === 1 ? [...batch.origins][0] : null;
-      this.sink.relay(mergeAll(batch.changes), except);
+      this.sink.relay(changes, except);
     }
     for (const deferred of batch.outbox) {
       try {
