@@ -25,6 +25,22 @@ export default defineConfig({
         },
       },
       {
+        // Fault tests inside workerd: a fuzzer against a live document, storage faults under group
+        // commit, the authorization matrix. Limits are set here so each test knows them exactly.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.jsonc" },
+            miniflare: { bindings: { ...TEST_SECRETS, TEST_MIGRATIONS: migrations } },
+          }),
+        ],
+        test: {
+          name: "faults",
+          setupFiles: ["./test/metadata/applyMigrations.ts"],
+          include: ["test/faults/*.test.ts"],
+          testTimeout: 600_000,
+        },
+      },
+      {
         // End-to-end tests in Node against a real `wrangler dev` process, with real clients.
         test: {
           name: "e2e",
@@ -32,6 +48,17 @@ export default defineConfig({
           environment: "node",
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // Fault tests in Node against real `wrangler dev` processes that are killed and restarted.
+        test: {
+          name: "faults-e2e",
+          include: ["test/faults/e2e/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 1_800_000,
+          hookTimeout: 180_000,
           fileParallelism: false,
         },
       },

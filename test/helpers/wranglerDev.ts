@@ -21,6 +21,8 @@ export interface WranglerDevOptions {
   config?: string;
   /** How long to wait for `GET /health` to answer 200. */
   startTimeoutMs?: number;
+  /** Extra `vars` (`--var NAME:value`), overriding the configuration's, e.g. low compaction thresholds. */
+  vars?: Record<string, string>;
 }
 
 export interface WranglerDev {
@@ -32,6 +34,13 @@ export interface WranglerDev {
   /** The latest output of the current process, for diagnostics. */
   output(): string;
   stop(): Promise<void>;
+  /**
+   * Kills the whole process group with SIGKILL, like a crash: no graceful shutdown, no flush.
+   * Resolves once every process of the group is gone. `start()` brings it back on the same state.
+   */
+  kill(): Promise<void>;
+  /** Starts the server again on the same port and state after `stop()` or `kill()`. */
+  start(): Promise<void>;
   /** Stops the server and starts it again on the same port and state. */
   restart(): Promise<void>;
   /** Stops the server and deletes the state directory if this helper created it. */
@@ -49,7 +58,7 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
 
   let current: WranglerProcess | undefined;
   const start = async () => {
-    current = new WranglerProcess(devArgs(config, persistTo, port, await freePort()));
+    current = new WranglerProcess(devArgs(config, persistTo, port, await freePort(), options.vars ?? {}));
     await current.waitUntilHealthy(url, timeoutMs);
   };
   const stop = async () => {
@@ -70,6 +79,14 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
     persistTo,
     output: () => current?.output ?? "",
     stop,
+    kill: async () => {
+      await current?.kill();
+      current = undefined;
+    },
+    start: async () => {
+      if (current) throw new Error("wrangler dev is already running");
+      await start();
+    },
     restart: async () => {
       await stop();
       await start();
@@ -81,8 +98,8 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
   };
 }
 
-function devArgs(config: string, persistTo: string, port: number, inspectorPort: number): string[] {
-  const vars = Object.entries(DEV_SECRETS).map(([name, value]) => `${name}:${value}`);
+function devArgs(config: string, persistTo: string, port: number, inspectorPort: number, extraVars: Record<string, string>): string[] {
+  const vars = Object.entries({ ...DEV_SECRETS, ...extraVars }).map(([name, value]) => `${name}:${value}`);
   return [
     "dev",
     ...["--config", config, "--persist-to", persistTo],
@@ -173,6 +190,13 @@ class WranglerProcess {
       this.signal("SIGKILL");
       await this.groupGone(5_000);
     }
+    await this.exited;
+  }
+
+  /** SIGKILL to the whole group at once; resolves once every process in it is gone. */
+  async kill(): Promise<void> {
+    this.signal("SIGKILL");
+    if (!(await this.groupGone(10_000))) throw new Error("wrangler dev's process group survived SIGKILL");
     await this.exited;
   }
 
