@@ -1,22 +1,9 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { FAULT_LIMITS } from "./test/faults/limits";
 
 /** Secrets for tests inside workerd; the same values `.dev.vars.example` gives local development. */
 export const TEST_SECRETS = { AUTH_SECRET: "dev-auth-secret", ADMIN_TOKEN: "dev-admin-token" };
-
-/**
- * Limits for the fault tests inside workerd, small enough that a flood or an oversized frame is
- * cheap to produce, and known exactly by the tests (test/faults/limits.ts reads them back).
- */
-export const FAULT_LIMITS = {
-  MAX_DOCUMENT_BYTES: "4194304",
-  MAX_PRESENCE_BYTES: "4096",
-  MAX_PRESENCE_PER_SECOND: "10",
-  MAX_UPDATE_BYTES_PER_SECOND: "98304",
-  MAX_CONNECTIONS_PER_DOCUMENT: "400",
-  MAX_CONNECTIONS_PER_USER: "20",
-  ALLOWED_ORIGINS: "https://quire.example",
-};
 
 /** The D1 schema, read here in Node and applied inside workerd by test/metadata/applyMigrations.ts. */
 const migrations = await readD1Migrations("./migrations");
@@ -44,7 +31,16 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.jsonc" },
-            miniflare: { bindings: { ...TEST_SECRETS, TEST_MIGRATIONS: migrations, ...FAULT_LIMITS } },
+            miniflare: {
+              bindings: {
+                ...TEST_SECRETS,
+                TEST_MIGRATIONS: migrations,
+                ...FAULT_LIMITS,
+                // The in-workerd fuzzer's size and seed (QUIRE_FUZZ_SEED repeats a run).
+                FUZZ_FRAMES: process.env.QUIRE_FUZZ_WORKERD_FRAMES ?? "20000",
+                FUZZ_SEED: process.env.QUIRE_FUZZ_SEED ?? "",
+              },
+            },
           }),
         ],
         test: {

@@ -152,7 +152,7 @@ describe("the authorization matrix", () => {
     await live.waitFor("ack", (m) => m.seq === seq);
   });
 
-  it.each([
+  it.each<[string, number, string, () => string]>([
     ["no token", 401, "missing_token", () => ""],
     ["a forged token", 401, "invalid_token", () => tokens.forged],
     ["an unsigned token (alg none)", 401, "invalid_token", () => tokens.unsigned],
@@ -161,7 +161,7 @@ describe("the authorization matrix", () => {
     ["an expired token", 401, "token_expired", () => tokens.expired],
     ["a token for another document", 403, "wrong_document", () => tokens.otherDocument],
     ["a revoked token", 403, "token_revoked", () => tokens.revoked],
-  ] as const)("the WebSocket upgrade refuses %s before upgrading: %i %s", async (_, status, code, token) => {
+  ])("the WebSocket upgrade refuses %s before upgrading: %i %s", async (_, status, code, token) => {
     const response = await upgrade(docId, token());
     expect(response.status).toBe(status);
     expect(response.webSocket).toBeFalsy();
