@@ -15,8 +15,12 @@ import { readSnapshotConfig } from "../snapshots/config";
 import { type HistoryResult, type RestoreResult, SnapshotHistory, type SnapshotInfo } from "../snapshots/history";
 import { SnapshotIndex, type SnapshotRecord } from "../snapshots/snapshotIndex";
 import { AlarmScheduler } from "./alarmScheduler";
+import { type Limits, readLimits } from "./limits";
+import { ghosts, readReapInterval } from "./reaping";
+import { Revocations } from "./revocations";
 import { type Session, SocketConnection } from "./connection";
 import { DocumentRoom } from "./room";
+import { CloseCode } from "../protocol/closeCodes";
 
 /** Internal request headers from the Worker, which has already authenticated the client. */
 export const SESSION_HEADER = "X-Quire-Session";
@@ -34,6 +38,10 @@ export class DocumentObject extends DurableObject<Env> {
   private wiped = false;
   readonly compactor: Compactor;
   readonly history: SnapshotHistory;
+  readonly limits: Limits;
+  readonly revocations: Revocations;
+  /** Time between ghost-reaping runs while connections are open (REAP_INTERVAL_SECONDS). */
+  reapIntervalMs: number;
   /**
    * The open sockets with their wrappers: listed from the runtime on first use after a wake, then
    * kept current by accept and close, so a relay neither lists the sockets nor reads their
@@ -47,9 +55,13 @@ export class DocumentObject extends DurableObject<Env> {
     // Heartbeats are answered by the runtime itself, so they never wake a hibernated object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
     this.log = new UpdateLog(ctx.storage.sql, ctx.storage);
+    this.limits = readLimits(env);
+    this.revocations = new Revocations(ctx.storage.sql);
     this.alarms = new AlarmScheduler(ctx.storage);
     this.meta = new DocumentMeta(ctx.storage.sql);
     this.facts = new DocumentFacts(this.meta);
+    this.facts.recordWake();
+    this.reapIntervalMs = readReapInterval(env.REAP_INTERVAL_SECONDS);
     this.admin = new DocumentAdmin(this, { sql: ctx.storage.sql, db: env.DB, snapshots: env.SNAPSHOTS });
     this.indexSync = new IndexSync({ meta: this.meta, alarms: this.alarms, db: env.DB, live: () => !this.wiped, collect: () => this.admin.record() });
     this.compactor = new Compactor(
@@ -72,6 +84,7 @@ export class DocumentObject extends DurableObject<Env> {
         synced: () => this.durable(),
       },
       () => this.openSockets().values(),
+      this.limits,
     );
     this.history = new SnapshotHistory(this.compactor, this.room);
   }
@@ -98,19 +111,65 @@ export class DocumentObject extends DurableObject<Env> {
       this.rememberDocId(request.headers.get(DOC_ID_HEADER));
       const session = JSON.parse(request.headers.get(SESSION_HEADER) ?? "null") as Session | null;
       if (!session || request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
-        return Response.json({ error: { code: "bad_request", message: "expected an authenticated WebSocket upgrade" } }, { status: 400 });
+        return errorJson(400, "bad_request", "expected an authenticated WebSocket upgrade");
       }
+      const refused = this.refusal(session);
+      if (refused) return refused;
       const [client, server] = Object.values(new WebSocketPair());
       this.ctx.acceptWebSocket(server);
       const connection = SocketConnection.accept(server, session, () => this.open?.delete(server));
       this.openSockets().set(server, connection);
       await this.room.connect(connection);
       this.indexSync.markDirty();
+      this.scheduleReaping();
       return new Response(null, { status: 101, webSocket: client });
     } catch (error) {
       this.logError("fetch", request.headers.get(DOC_ID_HEADER), error);
-      return Response.json({ error: { code: "internal_error", message: "the document failed to accept the connection" } }, { status: 500 });
+      return errorJson(500, "internal_error", "the document failed to accept the connection");
     }
+  }
+
+  /**
+   * Closes the connections nothing was heard from for too long (src/document/reaping.ts) and tells
+   * the others their presence is gone; asks for the next run while connections stay open. Never throws.
+   */
+  private async reapGhosts(now = Date.now()): Promise<void> {
+    try {
+      const open = [...this.openSockets()].map(([ws, connection]) => ({
+        connection,
+        heardAt: Math.max(connection.session.connectedAt, connection.seenAt ?? 0, this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0),
+      }));
+      const silent = ghosts(open, now);
+      for (const { connection, heardAt } of silent) {
+        connection.close(CloseCode.connectionTimedOut, `nothing heard for ${Math.round((now - heardAt) / 1000)} s`);
+        await this.room.disconnect(connection);
+      }
+      if (silent.length > 0) this.indexSync.markDirty(); // the connection count changed
+      this.scheduleReaping(now);
+    } catch (error) {
+      this.logError("reapGhosts", this.docId, error);
+    }
+  }
+
+  /** Asks the shared alarm for the next reaping run, if any connection is open. */
+  private scheduleReaping(now = Date.now()): void {
+    if (this.connections().length === 0) return;
+    this.alarms.requestBy(now + this.reapIntervalMs).catch((error) => this.logError("scheduleReaping", this.docId, error));
+  }
+
+  /** Why a new connection is refused before the upgrade: a revoked token, or too many connections. */
+  private refusal(session: Session): Response | null {
+    if (this.revocations.isRevoked(session.userId, session.issuedAt)) {
+      return errorJson(403, "token_revoked", "Access to this document was revoked for this token; ask for a new one.");
+    }
+    const open = this.connections();
+    if (open.length >= this.limits.maxConnectionsPerDocument) {
+      return errorJson(429, "too_many_connections", `The document has its maximum of ${this.limits.maxConnectionsPerDocument} connections.`);
+    }
+    if (open.filter((c) => c.session.userId === session.userId).length >= this.limits.maxConnectionsPerUser) {
+      return errorJson(429, "too_many_connections", `This user has the maximum of ${this.limits.maxConnectionsPerUser} connections to the document.`);
+    }
+    return null;
   }
 
   /**
@@ -136,8 +195,10 @@ export class DocumentObject extends DurableObject<Env> {
     this.alarms.fired();
     try {
       // Each kind of deferred work runs here and re-requests the alarm if it has more to do.
+      await this.reapGhosts();
       await this.indexSync.runIfDue(); // never throws: a D1 outage must not hold up the work after it
       await this.compactor.runIfDue();
+      await this.compactor.retentionIfDue();
     } catch (error) {
       this.logError("alarm", null, error);
       throw error; // Alarms are retried with backoff when the handler throws.
@@ -170,7 +231,9 @@ export class DocumentObject extends DurableObject<Env> {
 
   override async webSocketMessage(ws: WebSocket, message: ArrayBuffer | string): Promise<void> {
     try {
-      await this.room.receive(this.connection(ws), message);
+      const connection = this.connection(ws);
+      connection.noteSeen();
+      await this.room.receive(connection, message);
     } catch (error) {
       this.logError("webSocketMessage", null, error);
     }
@@ -205,6 +268,12 @@ export class DocumentObject extends DurableObject<Env> {
   adminInfo(docId: string) {
     this.rememberDocId(docId);
     return this.admin.record();
+  }
+
+  /** The record plus how often this object has started (GET /v1/docs/:docId). */
+  async adminDetail(docId: string) {
+    const record = await this.adminInfo(docId);
+    return record && { record, wakes: this.facts.wakes() };
   }
 
   adminCreate(docId: string, init: { update?: Uint8Array; metadata?: Metadata }) {
@@ -242,6 +311,11 @@ export class DocumentObject extends DurableObject<Env> {
     return this.admin.disconnect(filter);
   }
 
+  adminRevoke(docId: string, userId: string | null) {
+    this.rememberDocId(docId);
+    return this.admin.revoke(userId);
+  }
+
   adminDelete(docId: string) {
     this.rememberDocId(docId);
     return this.admin.delete(docId);
@@ -264,6 +338,14 @@ export class DocumentObject extends DurableObject<Env> {
     this.alarms.fired();
     this.indexSync.forget();
     await this.room.reset();
+  }
+
+  storedSize(): number | null {
+    return this.compactor.storedSize();
+  }
+
+  compactionsIdle(): Promise<void> {
+    return this.compactor.idle();
   }
 
   /** Open connections; a socket the server or its client has closed is left out. */
@@ -289,4 +371,8 @@ export class DocumentObject extends DurableObject<Env> {
   private logError(hook: string, docId: string | null, error: unknown): void {
     console.error(`DocumentObject.${hook} failed`, { object: this.ctx.id.toString(), docId, error });
   }
+}
+
+function errorJson(status: number, code: string, message: string): Response {
+  return Response.json({ error: { code, message } }, { status });
 }

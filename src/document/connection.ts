@@ -11,6 +11,8 @@ export interface Session {
   connectedAt: number;
   /** The client asked for the ack extension (`?ext=ack`). */
   ack: boolean;
+  /** When the token was issued (seconds, its `iat`), or null if it does not say: revocation compares it. */
+  issuedAt: number | null;
 }
 
 export interface Connection {
@@ -22,12 +24,13 @@ export interface Connection {
   close(code: number, reason: string): void;
 }
 
-/** Attachments are limited to 16 KiB serialized; states that do not fit are kept live but not stored. */
-const MAX_STORED_PRESENCE_CHARS = 12 * 1024;
-
 interface Attachment {
-  quire: { session: Session; presence: AwarenessEntry[] };
+  /** `seenAt`: when a message last came, to SEEN_PRECISION_MS; absent until the first one. */
+  quire: { session: Session; presence: AwarenessEntry[]; seenAt?: number };
 }
+
+/** How stale the stored last-message time may get: it is written at most this often per connection. */
+const SEEN_PRECISION_MS = 10_000;
 
 /** A Connection over a hibernatable WebSocket. */
 export class SocketConnection implements Connection {
@@ -54,12 +57,26 @@ export class SocketConnection implements Connection {
     return this.attachment.quire.presence;
   }
 
+  /** Stores the presence in the attachment; the room keeps it under MAX_PRESENCE_BYTES, so it fits the 16 KiB. */
   setPresence(entries: AwarenessEntry[]): void {
-    const stored = entries.map((entry) =>
-      entry.state.length > MAX_STORED_PRESENCE_CHARS ? { ...entry, state: "null" } : entry,
-    );
-    this.attachment = { quire: { session: this.session, presence: stored } };
-    this.ws.serializeAttachment(this.attachment);
+    this.store({ ...this.attachment.quire, presence: entries });
+  }
+
+  /** When a message last came from the client (as stored, so it survives hibernation), or null. */
+  get seenAt(): number | null {
+    return this.attachment.quire.seenAt ?? null;
+  }
+
+  /** A message came: remembered in the attachment, at most once per SEEN_PRECISION_MS. */
+  noteSeen(now = Date.now()): void {
+    if (now - (this.attachment.quire.seenAt ?? 0) < SEEN_PRECISION_MS) return;
+    this.store({ ...this.attachment.quire, seenAt: now });
+  }
+
+  private store(quire: Attachment["quire"]): void {
+    const attachment = { quire };
+    this.ws.serializeAttachment(attachment);
+    this.attachment = attachment;
   }
 
   send(frame: Uint8Array): void {

@@ -89,6 +89,8 @@ export class GroupCommit {
   private committing = false;
   /** Batches and client updates written since the object started (for tests and benchmarks). */
   readonly totals = { batches: 0, updates: 0 };
+  /** Which commit watch is current: writeNow starts a new one, and older ones then do nothing. */
+  private watch = 0;
 
   constructor(private readonly sink: BatchSink) {}
 
@@ -127,6 +129,11 @@ export class GroupCommit {
   /** Resolves once everything buffered before the call is written (its commit then holds replies). */
   written(): Promise<void> {
     return this.batch ? this.batch.written.promise : Promise.resolve();
+  }
+
+  /** Writes what is buffered now, even with a commit in flight (its own commit follows). */
+  writeNow(): void {
+    this.flush();
   }
 
   /** Resolves at a moment when nothing is buffered, so memory equals what is written. */
@@ -178,8 +185,10 @@ export class GroupCommit {
   /** Waits for the commit in flight; then writes what arrived meanwhile, or lets it collect a little more. */
   private watchCommit(): void {
     this.committing = true;
+    const watch = ++this.watch;
     this.sink.synced().then(
       () => {
+        if (watch !== this.watch) return;
         if (this.batch?.keepsCollecting()) return this.watchCommit();
         this.committing = false;
         this.flush();
@@ -187,7 +196,7 @@ export class GroupCommit {
       (error) => {
         // The runtime resets the object after a failed commit; nothing more can be written here.
         console.error("group commit: a commit failed", error);
-        this.committing = false;
+        if (watch === this.watch) this.committing = false;
       },
     );
   }

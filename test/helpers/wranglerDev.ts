@@ -21,7 +21,7 @@ export interface WranglerDevOptions {
   config?: string;
   /** How long to wait for `GET /health` to answer 200. */
   startTimeoutMs?: number;
-  /** Extra `vars` (`--var NAME:value`), overriding the configuration's, e.g. low compaction thresholds. */
+  /** Vars that override the configuration's (`--var NAME:value`). */
   vars?: Record<string, string>;
 }
 
@@ -98,8 +98,8 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
   };
 }
 
-function devArgs(config: string, persistTo: string, port: number, inspectorPort: number, extraVars: Record<string, string>): string[] {
-  const vars = Object.entries({ ...DEV_SECRETS, ...extraVars }).map(([name, value]) => `${name}:${value}`);
+function devArgs(config: string, persistTo: string, port: number, inspectorPort: number, extra: Record<string, string>): string[] {
+  const vars = Object.entries({ ...DEV_SECRETS, ...extra }).map(([name, value]) => `${name}:${value}`);
   return [
     "dev",
     ...["--config", config, "--persist-to", persistTo],
