@@ -201,9 +201,27 @@ describe("the authorization matrix", () => {
   });
 });
 
+/** A new document created through the admin API, so it is in the index at once (a client's first visit indexes it moments later). */
+async function indexedDoc(label: string, docId = uniqueDocId(label)): Promise<string> {
+  expect((await admin(`/v1/docs/${docId}`, { method: "PUT" })).status).toBe(201);
+  return docId;
+}
+
 describe("revocation", () => {
+  // Known gap (fails on main): the revoke route answers 404 until the D1 index has the document,
+  // which a client's first visit writes moments later; a revocation is a security action and must
+  // reach the live sockets (and refuse earlier tokens) whatever the index says.
+  it("revoking a document that a client opened moments ago, before the index has it, still closes its sockets", async () => {
+    const docId = uniqueDocId("revoke-unindexed");
+    const client = await connectWith(docId, await tokenFor(docId, "write", "mallory"));
+    await client.waitFor("sync-step1");
+    const { closed } = await revoke(docId);
+    expect(closed).toBe(1);
+    expect((await client.closed).code).toBe(CloseCode.accessRevoked);
+  });
+
   it("revoking a document closes every live socket with 4403 and refuses every token issued up to that second; later tokens work", async () => {
-    const docId = uniqueDocId("revoke-all");
+    const docId = await indexedDoc("revoke-all");
     const old = { ada: await tokenFor(docId, "write", "ada"), bob: await tokenFor(docId, "read", "bob") };
     const ada = await connectWith(docId, old.ada);
     const bob = await connectWith(docId, old.bob);
@@ -229,7 +247,7 @@ describe("revocation", () => {
   });
 
   it("revoking one user closes only that user's sockets and refuses only that user's tokens", async () => {
-    const docId = uniqueDocId("revoke-user");
+    const docId = await indexedDoc("revoke-user");
     const old = { mallory: await tokenFor(docId, "write", "mallory"), ada: await tokenFor(docId, "write", "ada") };
     const mallory1 = await connectWith(docId, old.mallory);
     const mallory2 = await connectWith(docId, old.mallory);
@@ -263,7 +281,7 @@ describe("revocation", () => {
 
   it("a revocation is kept in storage: it still holds after the object is evicted", async () => {
     const { evictDurableObject } = await import("cloudflare:test");
-    const docId = uniqueDocId("revoke-evict");
+    const docId = await indexedDoc("revoke-evict");
     const token = await tokenFor(docId, "write", "mallory");
     const client = await connectWith(docId, token);
     await client.waitFor("sync-step1");
@@ -277,6 +295,7 @@ describe("revocation", () => {
 
   it("revoking one document leaves a prefix token valid for the other documents it covers", async () => {
     const prefix = `revoke-prefix-${crypto.randomUUID()}:`;
+    await indexedDoc("", `${prefix}a`);
     const { token } = await signToken(env.AUTH_SECRET!, { sub: "ada", doc: `${prefix}*`, access: "write" }, 600);
     const first = await connectWith(`${prefix}a`, token);
     await first.waitFor("sync-step1");
@@ -290,7 +309,7 @@ describe("revocation", () => {
   });
 
   it("the revoke route refuses a bad body with 400 and an unknown user revokes nothing live", async () => {
-    const docId = uniqueDocId("revoke-bad");
+    const docId = await indexedDoc("revoke-bad");
     const client = await connectWith(docId, await tokenFor(docId, "write", "ada"), "ack");
     await client.waitFor("sync-step1");
     for (const body of ["{", JSON.stringify({ userId: 42 }), JSON.stringify([])]) {

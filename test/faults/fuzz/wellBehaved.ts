@@ -9,9 +9,12 @@ import { type Connect, type FuzzSocket, isRefusal } from "./transport";
 export const EDITOR_ID = 123_456_789;
 export const WATCHER_ID = 987_654_321;
 
+/** Opens a well-behaved connection that sends the SDK's heartbeat, so the server never reaps it as silent. */
 async function open(connect: Connect, userId: string): Promise<FuzzSocket> {
   const socket = await connect({ access: "write", userId, ack: true });
   if (isRefusal(socket)) throw new Error(`upgrade refused: ${socket.status} ${JSON.stringify(socket.body)}`);
+  const heartbeat = setInterval(() => socket.send("ping"), 5000);
+  void socket.closed.then(() => clearInterval(heartbeat));
   return socket;
 }
 
