@@ -50,6 +50,33 @@ async function openDemo(origin: string, docId: string, name: string): Promise<Pa
 }
 
 const editor = (page: Page) => page.locator("[data-quire-editor]");
+
+/**
+ * Resolves once every IndexedDB write the page has started for the document's offline copy is
+ * done: y-indexeddb starts a read-write transaction on its "updates" store for each update as it
+ * happens, and a transaction on the same store started later runs only after those (IndexedDB
+ * orders overlapping transactions by creation), so its completion proves them written.
+ */
+async function offlineCopyWritten(page: Page, docId: string): Promise<void> {
+  await page.evaluate(
+    (name) =>
+      new Promise<void>((resolve, reject) => {
+        const request = indexedDB.open(name);
+        request.onerror = () => reject(request.error);
+        request.onsuccess = () => {
+          const db = request.result;
+          const transaction = db.transaction(["updates"], "readwrite");
+          transaction.oncomplete = () => {
+            db.close();
+            resolve();
+          };
+          transaction.onerror = () => reject(transaction.error);
+          transaction.objectStore("updates").count();
+        };
+      }),
+    `quire:${docId}`,
+  );
+}
 const saveState = (page: Page) => page.locator("[data-quire-save-state]").getAttribute("data-quire-save-state");
 
 /** The document's paragraphs as a Node client reads them from the server. */
@@ -151,8 +178,9 @@ describe("demo page", () => {
     proxy.cut();
     await page.locator('[data-quire-status="connected"]').waitFor({ state: "detached", timeout: 10_000 });
     await page.keyboard.type(" Typed offline.");
+    await expect.poll(() => editor(page).innerText(), { timeout: 10_000 }).toContain("Typed online. Typed offline.");
     expect(await saveState(page)).toBe("unsaved");
-    await page.waitForTimeout(500); // y-indexeddb writes each update in its own transaction
+    await offlineCopyWritten(page, docId);
 
     await page.reload();
     await expect.poll(() => editor(page).innerText(), { timeout: 10_000 }).toContain("Typed online. Typed offline.");

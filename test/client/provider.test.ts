@@ -7,8 +7,8 @@ import * as Y from "yjs";
 import * as awarenessProtocol from "y-protocols/awareness";
 import { QuireClosedError, QuireProvider, type QuireProviderOptions } from "../../client/src/index";
 import { decodeAwarenessUpdate } from "../../src/protocol/awareness";
-import { encodeAck, encodeAwareness, encodePermissionDenied } from "../../src/protocol/messages";
-import { ScriptedServer, sleep, waitUntil } from "./scriptedServer";
+import { encodeAck, encodeAwareness, encodePermissionDenied, encodeUpdate } from "../../src/protocol/messages";
+import { type ScriptedConnection, ScriptedServer, waitUntil } from "./scriptedServer";
 
 let server: ScriptedServer | undefined;
 const providers: QuireProvider[] = [];
@@ -36,11 +36,32 @@ function provide(options: Partial<QuireProviderOptions> = {}): QuireProvider {
 
 const text = (provider: QuireProvider) => provider.doc.getText("t");
 
+let controls = 0;
+/**
+ * The server sends a change the client has not seen; once the client has applied it, it has also
+ * handled every frame the server sent before it.
+ */
+async function controlRoundTrip(connection: ScriptedConnection, provider: QuireProvider): Promise<void> {
+  const key = `control-${++controls}`;
+  const other = new Y.Doc();
+  let update: Uint8Array | null = null;
+  other.once("update", (u: Uint8Array) => (update = u));
+  other.getMap("control").set(key, true);
+  connection.send(encodeUpdate(update!));
+  await waitUntil("the control change to be applied", () => provider.doc.getMap("control").get(key) === true);
+}
+
 describe("QuireProvider connection", () => {
   test("destroying a provider whose handshake is still pending raises no error", async () => {
     // A TCP server that accepts and never answers keeps the socket in its handshake.
     const sockets: Socket[] = [];
-    const silent = createServer((socket) => sockets.push(socket));
+    let requested = false;
+    let ended = false;
+    const silent = createServer((socket) => {
+      sockets.push(socket);
+      socket.once("data", () => (requested = true));
+      socket.once("close", () => (ended = true));
+    });
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     const { port } = silent.address() as AddressInfo;
     const errors: unknown[] = [];
@@ -48,10 +69,12 @@ describe("QuireProvider connection", () => {
     process.on("uncaughtException", record);
     try {
       const provider = new QuireProvider({ url: `http://127.0.0.1:${port}`, docId: "pending", doc: new Y.Doc(), token: "t", WebSocketPolyfill: WebSocket, crossTab: false });
-      await waitUntil("the provider to start connecting", () => provider.status === "connecting");
-      await sleep(50);
+      await waitUntil("the upgrade request to arrive", () => requested);
       provider.destroy();
-      await sleep(100);
+      // The client's socket is torn down once the server sees it go; any error of the abandoned
+      // socket is emitted before that.
+      await waitUntil("the abandoned socket to be gone", () => ended);
+      await new Promise((resolve) => setImmediate(resolve));
     } finally {
       process.off("uncaughtException", record);
       for (const socket of sockets) socket.destroy();
@@ -78,12 +101,14 @@ describe("QuireProvider connection", () => {
     server = await ScriptedServer.start({ ack: false, onConnection: (c) => setTimeout(() => c.close(4410, "document deleted"), 50) });
     const provider = provide();
     const closed = new Promise<{ code: number; reason: string }>((resolve) => provider.on("closed", resolve));
+    const ended = new Promise<{ retryInMs: number | null }>((resolve) => provider.on("connection-close", resolve));
     await waitUntil("connected", () => provider.status === "connected");
     text(provider).insert(0, "never saved");
     const saved = provider.whenSaved();
     expect(await closed).toEqual({ code: 4410, reason: "document deleted" });
     await expect(saved).rejects.toBeInstanceOf(QuireClosedError);
-    await sleep(500);
+    // The decision itself, reported with the close: no reconnect is scheduled.
+    expect((await ended).retryInMs).toBeNull();
     expect(server.connections).toHaveLength(1);
     expect(provider.status).toBe("disconnected");
     expect(provider.closedWith).toEqual({ code: 4410, reason: "document deleted" });
@@ -136,9 +161,9 @@ describe("QuireProvider connection", () => {
     server = await ScriptedServer.start({ pong: true });
     const provider = provide({ heartbeat: { intervalMs: 50, timeoutMs: 100 } });
     await waitUntil("synced", () => provider.synced);
-    await sleep(600);
+    // Several answered pings in a row: each was a chance to find the connection dead.
+    await waitUntil("four pings", () => server!.latest.texts.filter((t) => t === "ping").length > 3);
     expect(server.connections).toHaveLength(1);
-    expect(server.latest.texts.filter((t) => t === "ping").length).toBeGreaterThan(3);
   });
 
   test("the browser's online event skips the remaining backoff wait", async () => {
@@ -170,7 +195,7 @@ describe("QuireProvider saved state", () => {
     text(provider).insert(0, "hello");
     expect(provider.hasUnsavedChanges).toBe(true);
     await waitUntil("an ack request", () => server!.latest.messages.some((m) => m.type === "ack-request"));
-    await sleep(100);
+    await controlRoundTrip(server.latest, provider);
     expect(provider.saveState).toBe("saving");
     const messages = server.latest.messages;
     const update = messages.findIndex((m) => m.type === "update");
@@ -194,7 +219,7 @@ describe("QuireProvider saved state", () => {
     const provider = provide();
     await waitUntil("synced", () => provider.synced);
     text(provider).insert(0, "precious");
-    await sleep(100);
+    await waitUntil("the update and its ack request to arrive", () => server!.connections[0].messages.some((m) => m.type === "ack-request"));
     expect(provider.hasUnsavedChanges).toBe(true);
     expect(server.doc.getText("t").toString()).toBe("");
     server.connections[0].terminate();
@@ -214,7 +239,7 @@ describe("QuireProvider saved state", () => {
     provider.disconnect();
     text(provider).insert(0, "offline edit");
     expect(provider.saveState).toBe("unsaved");
-    await sleep(50);
+    await server.latest.closed; // everything sent before the close has arrived
     expect(server.doc.getText("t").toString()).toBe("");
     provider.connect();
     await provider.whenSaved();
@@ -237,7 +262,7 @@ describe("QuireProvider saved state", () => {
     server.latest.send(encodePermissionDenied("read-only access"));
     server.latest.send(encodeAck(request.seq));
     expect(await denied).toEqual({ reason: "read-only access" });
-    await sleep(50);
+    await controlRoundTrip(server.latest, provider); // the ack after the denial has been handled too
     expect(provider.hasUnsavedChanges).toBe(true);
     expect(provider.saveState).toBe("unsaved");
   });
@@ -268,7 +293,9 @@ describe("QuireProvider presence", () => {
     server.latest.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(peer, [peer.clientID])));
     await waitUntil("the peer's state", () => provider.awareness.getStates().has(peer.clientID));
     provider.awareness.setLocalStateField("cursor", { at: 3 });
-    await sleep(50);
+    const sentCursor = () =>
+      server!.latest.messages.some((m) => m.type === "awareness" && decodeAwarenessUpdate(m.update).some((entry) => entry.state.includes("cursor")));
+    await waitUntil("the cursor to arrive", sentCursor);
 
     const sentIds = server.latest.messages
       .filter((m) => m.type === "awareness")

@@ -8,7 +8,7 @@ import { QuireProvider, type QuireProviderOptions, type SaveState } from "../../
 import { MAX_MESSAGE_BYTES } from "../../src/protocol/closeCodes";
 import { mintToken } from "../helpers/tokens";
 import { startWranglerDev, type WranglerDev } from "../helpers/wranglerDev";
-import { sleep, waitUntil } from "./scriptedServer";
+import { waitUntil } from "./scriptedServer";
 import { TcpProxy } from "./tcpProxy";
 
 let server: WranglerDev;
@@ -75,11 +75,11 @@ describe("QuireProvider against wrangler dev", () => {
     const saved = provider.whenSaved();
     let resolved = false;
     void saved.then(() => (resolved = true));
-    await sleep(500);
+    // The server has stored it, so its ack has gone out (and been dropped): stored, only the ack was lost.
+    expect(await serverText(docId)).toBe("before during");
     expect(provider.hasUnsavedChanges).toBe(true);
     expect(provider.saveState).toBe("saving");
     expect(resolved).toBe(false);
-    expect(await serverText(docId)).toBe("before during"); // stored: only the ack was lost
 
     const states: SaveState[] = [];
     provider.on("save-state", ({ state }) => states.push(state));
@@ -109,7 +109,8 @@ describe("QuireProvider against wrangler dev", () => {
     await waitUntil("disconnected", () => provider.status !== "connected");
     provider.doc.getText("t").insert(8, "offline one. ");
     provider.doc.getText("t").insert(21, "offline two.");
-    await sleep(1000); // several refused attempts
+    const attempts = proxy.accepted;
+    await waitUntil("two refused reconnection attempts", () => proxy.accepted >= attempts + 2, 30_000);
     expect(provider.saveState).toBe("unsaved");
     expect(await serverText(docId)).toBe("online. ");
 
@@ -133,26 +134,34 @@ describe("QuireProvider against wrangler dev", () => {
   test("the token function is called again on reconnect, so an expired token is replaced", async () => {
     const docId = newDocId();
     let calls = 0;
+    let firstExpiresAt = 0;
     const provider = provide(docId, {
       token: async () => {
         calls++;
-        return (await mintToken(server.url, docId, "write", { ttlSeconds: 2 })).token;
+        const minted = await mintToken(server.url, docId, "write", { ttlSeconds: 2 });
+        firstExpiresAt ||= Date.parse(String(minted.expiresAt));
+        return minted.token;
       },
     });
     await synced(provider);
     expect(calls).toBe(1);
-    await sleep(3000); // the first token is now expired; the open connection is unaffected
-    proxy.cut();
-    await waitUntil("a reconnect with a fresh token", () => calls === 2 && provider.synced, 10_000);
-    provider.doc.getText("t").insert(0, "after refresh");
+    // Past the first token's expiry (a second of margin for the server's clock): the open connection is unaffected.
+    await waitUntil("the first token to expire", () => Date.now() > firstExpiresAt + 1000, 30_000);
+    provider.doc.getText("t").insert(0, "with an expired token ");
     await provider.whenSaved();
-    expect(await serverText(docId)).toBe("after refresh");
+    expect(calls).toBe(1);
+    proxy.cut();
+    await waitUntil("a reconnect with a fresh token", () => calls === 2 && provider.synced, 30_000);
+    provider.doc.getText("t").insert(provider.doc.getText("t").length, "after refresh");
+    await provider.whenSaved();
+    expect(await serverText(docId)).toBe("with an expired token after refresh");
   });
 
   test("after the server refuses an expired token, the token function is asked again", async () => {
     const docId = newDocId();
-    const expired = (await mintToken(server.url, docId, "write", { ttlSeconds: 1 })).token;
-    await sleep(2000);
+    const minted = await mintToken(server.url, docId, "write", { ttlSeconds: 1 });
+    const expired = minted.token;
+    await waitUntil("the token to expire", () => Date.now() > Date.parse(String(minted.expiresAt)) + 1000, 30_000);
     const given: string[] = [];
     const provider = provide(docId, {
       token: async () => {
@@ -170,10 +179,18 @@ describe("QuireProvider against wrangler dev", () => {
 
   test("the server's runtime answers heartbeats, so a quiet healthy connection is kept", async () => {
     const docId = newDocId();
-    const provider = provide(docId, { heartbeat: { intervalMs: 150, timeoutMs: 300 } });
+    let pongs = 0;
+    class CountingWebSocket extends WebSocket {
+      constructor(url: string) {
+        super(url);
+        this.on("message", (data, isBinary) => !isBinary && data.toString() === "pong" && pongs++);
+      }
+    }
+    const provider = provide(docId, { heartbeat: { intervalMs: 150, timeoutMs: 300 }, WebSocketPolyfill: CountingWebSocket });
     await synced(provider);
     const upgrades = proxy.upgrades;
-    await sleep(2000);
+    // Several answered heartbeats in a row: each was a chance to find the connection dead.
+    await waitUntil("five answered heartbeats", () => pongs >= 5, 30_000);
     expect(proxy.upgrades).toBe(upgrades);
     expect(provider.status).toBe("connected");
   });
@@ -206,10 +223,12 @@ describe("QuireProvider against wrangler dev", () => {
     const provider = provide(docId, { WebSocketPolyfill: RecordingWebSocket });
     await synced(provider);
     const closed = new Promise<{ code: number }>((resolve) => provider.on("closed", resolve));
+    const ended = new Promise<{ code: number; retryInMs: number | null }>((resolve) => provider.on("connection-close", resolve));
     sockets[0].send(new Uint8Array([0x00, 0x07, 0x00])); // sync message of an unknown sub-type
     expect((await closed).code).toBe(4415);
     const upgrades = proxy.upgrades;
-    await sleep(1500);
+    // The decision itself, reported with the close: no reconnect is scheduled.
+    expect(await ended).toMatchObject({ code: 4415, retryInMs: null });
     expect(proxy.upgrades).toBe(upgrades);
     expect(sockets).toHaveLength(1);
     expect(provider.status).toBe("disconnected");

@@ -20,6 +20,8 @@ export class ScriptedConnection {
   ack: boolean;
   /** Apply received updates to the server's document; false loses them, like a crash before storing. */
   store = true;
+  /** Resolves once the socket is closed: every frame the client sent before closing has arrived. */
+  readonly closed: Promise<void>;
 
   constructor(
     readonly url: URL,
@@ -27,6 +29,7 @@ export class ScriptedConnection {
     private readonly server: ScriptedServer,
   ) {
     this.ack = server.script.ack ?? true;
+    this.closed = new Promise((resolve) => ws.once("close", () => resolve()));
   }
 
   send(frame: Uint8Array | string): void {

@@ -37,14 +37,14 @@ describe("the D1 index", () => {
   it("lists a document as soon as a client opens it over a WebSocket", async () => {
     const id = uniqueDocId("ws-new");
     const client = await RawClient.connect(id);
-    await expect.poll(() => indexed(id)).toMatchObject({ id, connections: 1, updateCount: 0 });
+    await expect.poll(() => indexed(id), { timeout: 20_000 }).toMatchObject({ id, connections: 1, updateCount: 0 });
     client.close();
   });
 
-  it("follows edits made over WebSockets: size, log length, last editor, connections", { timeout: 30_000 }, async () => {
+  it("follows edits made over WebSockets: size, log length, last editor, connections", { timeout: 90_000 }, async () => {
     const id = uniqueDocId("ws-edits");
     const client = await edit(id, "ada", 3);
-    await expect.poll(() => indexed(id), { timeout: INDEX_SYNC_DELAY_MS + 5_000 }).toMatchObject({ updateCount: 3, lastEditor: "ada", connections: 1 });
+    await expect.poll(() => indexed(id), { timeout: INDEX_SYNC_DELAY_MS + 30_000 }).toMatchObject({ updateCount: 3, lastEditor: "ada", connections: 1 });
     const row = (await indexed(id))!;
     const live = await runInDurableObject(stubFor(id), (object: DocumentObject) => object.adminInfo(id));
     expect(row.sizeBytes).toBe(live!.sizeBytes);
@@ -52,42 +52,49 @@ describe("the D1 index", () => {
     expect(row.updatedAt).toBeGreaterThanOrEqual(row.createdAt);
 
     client.close();
-    await expect.poll(async () => (await indexed(id))?.connections, { timeout: INDEX_SYNC_DELAY_MS + 5_000 }).toBe(0);
+    await expect.poll(async () => (await indexed(id))?.connections, { timeout: INDEX_SYNC_DELAY_MS + 30_000 }).toBe(0);
   });
 
-  it("costs one D1 write for a burst of edits", { timeout: 30_000 }, async () => {
+  it("costs one D1 write for a short burst of edits, and one per sync period for a longer one", { timeout: 120_000 }, async () => {
     const id = uniqueDocId("ws-burst");
     const client = await RawClient.connect(id, { ext: "ack", token: await tokenFor(id, "write", "burst") });
-    await expect.poll(() => indexed(id)).not.toBeNull();
+    await expect.poll(() => indexed(id), { timeout: 20_000 }).not.toBeNull();
     expect(await writesFor(id)).toBe(1);
 
+    // The bound depends on how long the burst lasts (README: a burst of T seconds costs at most
+    // ceil(T/5)+1 writes), so it is measured: one write for it when it is short, as it is on an idle
+    // machine, and no more than the bound when a loaded machine stretches it.
+    const startedAt = Date.now();
     for (let i = 0; i < 200; i++) client.sendUpdate(textUpdate(`edit ${i} `));
     client.send(new Uint8Array([100, 0, 7]));
-    await client.waitFor("ack", (m) => m.seq === 7, 10_000);
-    expect(await writesFor(id)).toBe(1); // nothing written while the burst is under way
-    await expect.poll(async () => (await indexed(id))?.updateCount, { timeout: INDEX_SYNC_DELAY_MS + 5_000 }).toBe(200);
-    expect(await writesFor(id)).toBe(2);
+    await client.waitFor("ack", (m) => m.seq === 7, 60_000);
+    const periods = Math.floor((Date.now() - startedAt) / INDEX_SYNC_DELAY_MS);
+    expect((await writesFor(id)) - 1, "writes while the burst is under way").toBeLessThanOrEqual(periods);
+    await expect.poll(async () => (await indexed(id))?.updateCount, { timeout: INDEX_SYNC_DELAY_MS + 30_000 }).toBe(200);
+    const writes = (await writesFor(id)) - 1;
+    expect(writes).toBeGreaterThanOrEqual(1);
+    expect(writes, "writes for the whole burst").toBeLessThanOrEqual(periods + 1);
     const pending = await runInDurableObject(stubFor(id), (object: DocumentObject) => object.meta.get("index_sync"));
     expect(JSON.parse(pending!)).toEqual({ dueAt: null, indexed: true });
     client.close();
   });
 
-  it("catches up after the object hibernates before its sync is due", { timeout: 30_000 }, async () => {
+  it("catches up after the object hibernates before its sync is due", { timeout: 90_000 }, async () => {
     const id = uniqueDocId("ws-hibernate");
     const client = await RawClient.connect(id, { ext: "ack", token: await tokenFor(id, "write", "bob") });
-    await expect.poll(() => indexed(id)).not.toBeNull();
+    await expect.poll(() => indexed(id), { timeout: 20_000 }).not.toBeNull();
     client.sendUpdate(textUpdate("written before the object slept"));
     client.send(new Uint8Array([100, 0, 1]));
     await client.waitFor("ack", (m) => m.seq === 1);
     await evictDurableObject(stubFor(id), { webSockets: "hibernate" });
-    await expect.poll(() => indexed(id), { timeout: INDEX_SYNC_DELAY_MS + 5_000 }).toMatchObject({ updateCount: 1, lastEditor: "bob", connections: 1 });
+    await expect.poll(() => indexed(id), { timeout: INDEX_SYNC_DELAY_MS + 30_000 }).toMatchObject({ updateCount: 1, lastEditor: "bob", connections: 1 });
     const live = await runInDurableObject(stubFor(id), (object: DocumentObject) => object.adminInfo(id));
     expect((await indexed(id))!.sizeBytes).toBe(live!.sizeBytes);
     expect(live!.sizeBytes).toBeGreaterThan(30);
     client.close();
   });
 
-  it("lets editing carry on while D1 fails, and catches up once it is back", { timeout: 30_000 }, async () => {
+  it("lets editing carry on while D1 fails, and catches up once it is back", { timeout: 90_000 }, async () => {
     await env.DB.prepare(`INSERT INTO outage VALUES (1)`).run();
     const id = `outage-${crypto.randomUUID()}`;
     try {

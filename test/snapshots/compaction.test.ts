@@ -81,7 +81,10 @@ describe("compaction", () => {
     await store(docId, typing(client, 1, 5));
     expect((await serverDoc(docId)).getText("text").toString()).toBe(client.getText("text").toString());
 
-    await new Promise((resolve) => setTimeout(resolve, 1600));
+    // The retry is due at the time the failed run asked for (measured by the object, so on a loaded
+    // machine it can be later than failedAt + 1500): wait for the clock to pass it, then run the alarm.
+    const retryAt = Math.max(...requests.map(([at]) => at));
+    while (Date.now() <= retryAt) await new Promise((resolve) => setTimeout(resolve, 25));
     await runAlarm(docId);
     await eventually(async () => {
       const state = await inObject(docId, (object) => ({ snapshots: object.compactor.index.list(), log: object.log.stats().updates }));

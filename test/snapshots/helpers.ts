@@ -79,8 +79,11 @@ export async function runAlarm(docId: string): Promise<void> {
   await runDurableObjectAlarm(stubFor(docId));
 }
 
-/** Retries `check` until it stops throwing, for effects of an alarm that may be running by itself. */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 5000): Promise<T> {
+/**
+ * Retries `check` until it stops throwing, for effects of an alarm that may be running by itself.
+ * The timeout only bounds a failing check, so it is generous for a loaded machine.
+ */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
