@@ -73,6 +73,24 @@ export interface FuzzWorld {
   protectedIds: ReadonlySet<number>;
   /** An update the server already has (64 KiB), resent by update floods as a duplicate. */
   floodPayload: Uint8Array;
+  /** Yjs client ids holding most of the document (the editor's text, the flood payload). */
+  bulkyClients: readonly number[];
+}
+
+/**
+ * A state vector that claims everything of the bulky clients, so the server's answer to a sync
+ * step 1 carries only the rest: the document grows all run long, and answering every hostile step 1
+ * with all of it would spend the run on copying the editor's text.
+ */
+export function coveringStateVector(world: FuzzWorld, extra: Array<[number, number]> = []): Uint8Array {
+  const encoder = encoding.createEncoder();
+  const entries: Array<[number, number]> = [...world.bulkyClients.map((client): [number, number] => [client, 2 ** 40]), ...extra];
+  encoding.writeVarUint(encoder, entries.length);
+  for (const [client, clock] of entries) {
+    encoding.writeVarUint(encoder, client);
+    encoding.writeVarUint(encoder, clock);
+  }
+  return encoding.toUint8Array(encoder);
 }
 
 const ROOTS = ["h0", "h1", "h2", "h3", "h4", "h5", "h6", "h7"];
@@ -286,15 +304,13 @@ export class SessionGenerator {
   }
 
   /** A state vector, sometimes with huge clocks or many clients. */
+  /** A state vector with odd entries (huge clocks, unknown clients); most claim the bulky clients' content. */
   private stateVector(): Uint8Array {
-    const encoder = encoding.createEncoder();
-    const count = this.rng.int(4);
-    encoding.writeVarUint(encoder, count);
-    for (let i = 0; i < count; i++) {
-      encoding.writeVarUint(encoder, this.rng.pick([this.doc.clientID, this.rng.int(2 ** 32), ...this.world.protectedIds]));
-      encoding.writeVarUint(encoder, this.rng.pick([0, 1, this.rng.int(1000), 2 ** 40, Number.MAX_SAFE_INTEGER]));
-    }
-    return encoding.toUint8Array(encoder);
+    const extra = Array.from({ length: this.rng.int(4) }, (): [number, number] => [
+      this.rng.pick([this.doc.clientID, this.rng.int(2 ** 32), ...this.world.protectedIds]),
+      this.rng.pick([0, 1, this.rng.int(1000), 2 ** 40, Number.MAX_SAFE_INTEGER]),
+    ]);
+    return coveringStateVector(this.rng.chance(0.9) ? this.world : { ...this.world, bulkyClients: [] }, extra);
   }
 
   private ownPresence(): Uint8Array {

@@ -11,6 +11,9 @@ import { FuzzRun, type SessionMix } from "./runner";
 import { type Connect, type FuzzSocket, isRefusal } from "./transport";
 import { Editor, EDITOR_ID, Watcher, WATCHER_ID } from "./wellBehaved";
 
+/** The editor types this often all run long. */
+const EDIT_EVERY_MS = 25;
+
 export type Admin = (path: string, init?: RequestInit) => Promise<Response>;
 
 export interface FuzzOptions {
@@ -53,13 +56,13 @@ export async function fuzzDocument(options: FuzzOptions): Promise<FuzzFigures> {
   const created = await admin(`/v1/docs/${docId}`, { method: "PUT", body: floodPayload, headers: { "Content-Type": "application/octet-stream" } });
   expect(created.status).toBe(201);
 
-  const world: FuzzWorld = { limits, protectedIds: new Set([EDITOR_ID, WATCHER_ID]), floodPayload };
+  const world: FuzzWorld = { limits, protectedIds: new Set([EDITOR_ID, WATCHER_ID]), floodPayload, bulkyClients: [EDITOR_ID, floodDoc.clientID] };
   const run = new FuzzRun(connect, world, new Rng(options.seed), options.mix);
   const editor = new Editor(connect);
   const watcher = new Watcher(connect);
   await editor.open();
   await watcher.open();
-  editor.start();
+  editor.start(EDIT_EVERY_MS);
 
   const problems: string[] = [];
   const check = (what: string, ok: boolean) => ok || problems.push(what);
@@ -84,7 +87,7 @@ export async function fuzzDocument(options: FuzzOptions): Promise<FuzzFigures> {
       detail += `; ${stored.detail}`;
     }
     log(`checkpoint ${checkpoint}: ${run.frames} frames in ${run.sessions} sessions, ${Math.round((Date.now() - startedAt) / 1000)} s, ${editor.typed} edits, ${run.mismatches.length} mismatches${detail}`);
-    editor.start();
+    editor.start(EDIT_EVERY_MS);
   }
 
   const closedWell = disconnected();
