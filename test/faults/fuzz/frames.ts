@@ -73,18 +73,19 @@ export interface FuzzWorld {
   protectedIds: ReadonlySet<number>;
   /** An update the server already has (64 KiB), resent by update floods as a duplicate. */
   floodPayload: Uint8Array;
-  /** Yjs client ids holding most of the document (the editor's text, the flood payload). */
-  bulkyClients: readonly number[];
+  /**
+   * The document's state vector as the watcher last mirrored it: a sync step 1 claiming it gets
+   * only what changed since. The document grows all run long (the editor's text, every hostile
+   * session's content), and answering every hostile step 1 with all of it would spend the run on
+   * encoding and copying the document instead of on hostile frames.
+   */
+  knownState: () => ReadonlyMap<number, number>;
 }
 
-/**
- * A state vector that claims everything of the bulky clients, so the server's answer to a sync
- * step 1 carries only the rest: the document grows all run long, and answering every hostile step 1
- * with all of it would spend the run on copying the editor's text.
- */
-export function coveringStateVector(world: FuzzWorld, extra: Array<[number, number]> = []): Uint8Array {
+/** A state vector claiming what the document held lately, plus `extra` entries. */
+export function recentStateVector(world: FuzzWorld, extra: Array<[number, number]> = []): Uint8Array {
+  const entries = [...world.knownState().entries(), ...extra];
   const encoder = encoding.createEncoder();
-  const entries: Array<[number, number]> = [...world.bulkyClients.map((client): [number, number] => [client, 2 ** 40]), ...extra];
   encoding.writeVarUint(encoder, entries.length);
   for (const [client, clock] of entries) {
     encoding.writeVarUint(encoder, client);
@@ -284,6 +285,7 @@ export class SessionGenerator {
       case 4:
         return { frame: encodeSyncStep2(Y.encodeStateAsUpdate(new Y.Doc())), label: "empty-step2", trusted: true };
       case 5:
+        if (rng.chance(0.5)) return { frame: encodeQueryAwareness(), label: "query-awareness" };
         return { frame: encodeSyncStep1(this.stateVector()), label: "step1" };
       case 6:
         return { frame: encodeQueryAwareness(), label: "query-awareness" };
@@ -304,13 +306,14 @@ export class SessionGenerator {
   }
 
   /** A state vector, sometimes with huge clocks or many clients. */
-  /** A state vector with odd entries (huge clocks, unknown clients); most claim the bulky clients' content. */
+  /** A state vector with odd entries (huge clocks, unknown clients); most claim what the document held lately. */
   private stateVector(): Uint8Array {
     const extra = Array.from({ length: this.rng.int(4) }, (): [number, number] => [
       this.rng.pick([this.doc.clientID, this.rng.int(2 ** 32), ...this.world.protectedIds]),
       this.rng.pick([0, 1, this.rng.int(1000), 2 ** 40, Number.MAX_SAFE_INTEGER]),
     ]);
-    return coveringStateVector(this.rng.chance(0.9) ? this.world : { ...this.world, bulkyClients: [] }, extra);
+    if (this.rng.chance(0.05)) return recentStateVector({ ...this.world, knownState: () => new Map() }, extra); // the whole document
+    return recentStateVector(this.world, extra);
   }
 
   private ownPresence(): Uint8Array {
@@ -348,9 +351,10 @@ export class SessionGenerator {
 
   /** A change made on a copy, so the session's own document never holds what a mutation may have lost. */
   private validChangeWithoutKeeping(): Uint8Array {
-    // A client id of its own: Yjs replaces the id of a document that receives content under its id.
+    // The session's second id (Yjs replaces the id of a document that receives content under its
+    // own id): a writer's mutated update is its last frame, so no two of them meet on the server.
     const copy = new Y.Doc();
-    copy.clientID = 2 ** 30 + this.rng.int(2 ** 30);
+    copy.clientID = this.ownIds[1];
     Y.applyUpdate(copy, Y.encodeStateAsUpdate(this.doc));
     let update: Uint8Array | null = null;
     copy.on("update", (u: Uint8Array) => (update = u));

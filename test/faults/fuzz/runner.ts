@@ -1,7 +1,7 @@
 // Runs hostile sessions against the fuzzed document and compares how each one ends with its plan;
 // keeps the run's figures. Transport-neutral: the tests give it a Connect for workerd or for Node.
 import { decodeMessage, encodeAckRequest, encodeSyncStep1 } from "../../../src/protocol/messages";
-import { coveringStateVector, type FuzzWorld, Rng, SessionGenerator, type SessionPlan } from "./frames";
+import { type FuzzWorld, Rng, recentStateVector, SessionGenerator, type SessionPlan } from "./frames";
 import { type Connect, isRefusal } from "./transport";
 
 /** How often each kind of hostile session is picked; the rest are mixed sessions. */
@@ -61,7 +61,7 @@ export class FuzzRun {
     if (take(mix.oversizeUpdate)) return generator("write", true).oversizeUpdate();
     if (take(mix.bigJunk)) return generator("read", true).bigJunk(256 * 1024 + rng.int(3 * 1024 * 1024));
     if (take(mix.overMessageLimit)) return overMessageLimit(rng);
-    return generator(rng.chance(0.6) ? "write" : "read", rng.chance(0.9)).mixed(24, 0.85);
+    return generator(rng.chance(0.6) ? "write" : "read", rng.chance(0.9)).mixed(48, 0.85);
   }
 
   /** Runs sessions on `concurrency` connections at once until `frames` frames have been sent in all. */
@@ -110,7 +110,7 @@ export class FuzzRun {
     for (const move of plan.moves) socket.send(move.frame);
     // A control frame after the last: its answer proves every frame before it was handled. After
     // a frame that must close the connection it is never handled, and an answer to it is a failure.
-    socket.send(plan.ack ? encodeAckRequest(CONTROL_SEQ) : encodeSyncStep1(coveringStateVector(this.world)));
+    socket.send(plan.ack ? encodeAckRequest(CONTROL_SEQ) : encodeSyncStep1(recentStateVector(this.world)));
     this.frames += plan.moves.length;
     this.sessions++;
     for (const move of plan.moves) this.labels.set(move.label, (this.labels.get(move.label) ?? 0) + 1);

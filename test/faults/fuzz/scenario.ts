@@ -56,10 +56,15 @@ export async function fuzzDocument(options: FuzzOptions): Promise<FuzzFigures> {
   const created = await admin(`/v1/docs/${docId}`, { method: "PUT", body: floodPayload, headers: { "Content-Type": "application/octet-stream" } });
   expect(created.status).toBe(201);
 
-  const world: FuzzWorld = { limits, protectedIds: new Set([EDITOR_ID, WATCHER_ID]), floodPayload, bulkyClients: [EDITOR_ID, floodDoc.clientID] };
-  const run = new FuzzRun(connect, world, new Rng(options.seed), options.mix);
   const editor = new Editor(connect);
   const watcher = new Watcher(connect);
+  let known = { at: 0, state: new Map<number, number>() };
+  const knownState = () => {
+    if (Date.now() - known.at > 1000) known = { at: Date.now(), state: Y.decodeStateVector(Y.encodeStateVector(watcher.doc)) };
+    return known.state;
+  };
+  const world: FuzzWorld = { limits, protectedIds: new Set([EDITOR_ID, WATCHER_ID]), floodPayload, knownState };
+  const run = new FuzzRun(connect, world, new Rng(options.seed), options.mix);
   await editor.open();
   await watcher.open();
   editor.start(EDIT_EVERY_MS);
