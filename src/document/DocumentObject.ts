@@ -248,21 +248,19 @@ export class DocumentObject extends DurableObject<Env> {
   }
 
   /**
-   * Drops this instance after a delete, so nothing cached in memory (the room, compaction state)
-   * outlives the document; the next contact constructs a fresh one. The call itself fails with the
-   * abort. Deliberately does not record the id, which would write to the emptied storage.
+   * Deletes everything this object stores, alarm included; the next contact starts an empty document.
+   * Every part that caches what storage held forgets it here, so nothing in memory outlives the
+   * document. (`ctx.abort()` would reset the instance too, but logs an uncaught error every time.)
    */
-  adminReset(docId: string): void {
-    this.ctx.abort(`instance reset after deleting document ${docId} (expected)`);
-  }
-
-  /** Deletes everything this object stores, alarm included; the next contact starts an empty document. */
   async wipeStorage(): Promise<void> {
     this.wiped = true;
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.alarms.fired();
     this.indexSync.forget();
+    this.facts.forget();
+    this.log.forget();
+    this.compactor.forget();
     await this.room.reset();
   }
 

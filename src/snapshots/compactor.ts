@@ -53,6 +53,12 @@ export class Compactor {
     public config: SnapshotConfig,
   ) {}
 
+  /** Forgets the log counts and any retry wait after the storage under them was deleted. */
+  forget(): void {
+    this.tail = null;
+    this.retryAfter = 0;
+  }
+
   /** Applies the newest snapshot (local copy, else R2) and every update logged after it. */
   async loadInto(doc: Y.Doc): Promise<void> {
     const newest = this.index.newest();
