@@ -33,8 +33,8 @@ async function runInApp(file: string, source: string, args: string[] = []): Prom
 
 beforeAll(async () => {
   app = mkdtempSync(join(tmpdir(), "quire-app-"));
-  const [started] = await Promise.all([
-    startWranglerDev(),
+  await Promise.all([
+    startWranglerDev().then((started) => (server = started)),
     (async () => {
       await npm(["pack", join(ROOT, "client"), "--pack-destination", app], ROOT);
       const tarball = readdirSync(app).find((name) => name.endsWith(".tgz"))!;
@@ -42,7 +42,6 @@ beforeAll(async () => {
       await npm(["install", `./${tarball}`, "yjs", "ws", "--no-audit", "--no-fund", "--prefer-offline"], app);
     })(),
   ]);
-  server = started;
 });
 
 afterAll(async () => {
