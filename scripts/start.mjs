@@ -16,8 +16,18 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 await import("./dev-setup.mjs");
 
+// The demo's token endpoint (DEV_MODE) trusts that only this machine can reach the server; it is
+// turned off when the server listens on another address.
+const args = process.argv.slice(2);
+const ipAt = args.findIndex((arg) => arg === "--ip" || arg.startsWith("--ip="));
+const ip = ipAt === -1 ? null : args[ipAt].includes("=") ? args[ipAt].split("=")[1] : args[ipAt + 1];
+if (ip && !["127.0.0.1", "localhost", "::1"].includes(ip)) {
+  args.push("--var", "DEV_MODE:false");
+  console.log(`Listening on ${ip}: the demo's local token endpoint (DEV_MODE) is off; mint tokens with the admin API.`);
+}
+
 const windows = process.platform === "win32";
-const wrangler = spawn(join(root, "node_modules", ".bin", windows ? "wrangler.cmd" : "wrangler"), ["dev", ...process.argv.slice(2)], {
+const wrangler = spawn(join(root, "node_modules", ".bin", windows ? "wrangler.cmd" : "wrangler"), ["dev", ...args], {
   cwd: root,
   stdio: "inherit",
   shell: windows,

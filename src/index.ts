@@ -10,6 +10,7 @@ import { issueDevToken } from "./dev/devTokens";
 import type { Session } from "./document/connection";
 import { DOC_ID_HEADER, SESSION_HEADER } from "./document/DocumentObject";
 import { parseDocId } from "./document/docId";
+import { checkOrigin } from "./auth/origins";
 import type { Env } from "./env";
 import { errorResponse, HttpError, toErrorResponse } from "./http/errors";
 
@@ -25,6 +26,7 @@ const router = Router<Request & { params: Record<string, string> }, [Env, Execut
 const connect: Handler = async (request, env) => {
   const docId = parseDocId(request.params.docId);
   if (!env.AUTH_SECRET) throw new HttpError(503, "auth_not_configured", "AUTH_SECRET is not set on this server.");
+  checkOrigin(request.headers.get("Origin"), env.ALLOWED_ORIGINS);
   const url = new URL(request.url);
   const claims = await verifyToken(env.AUTH_SECRET, url.searchParams.get("token"), docId);
   if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
@@ -37,6 +39,7 @@ const connect: Handler = async (request, env) => {
     access: claims.access,
     connectedAt: Date.now(),
     ack: extensions.includes("ack"),
+    issuedAt: claims.iat ?? null,
   };
   const headers = new Headers(request.headers);
   headers.set(SESSION_HEADER, JSON.stringify(session));

@@ -2,6 +2,7 @@
 // Worker's /v1 handlers. The object exposes each method over RPC (DocumentObject.admin*).
 import * as Y from "yjs";
 import type { Connection, Session } from "../document/connection";
+import type { Revocations } from "../document/revocations";
 import { type DocumentRoom, UpdateRejected } from "../document/room";
 import type { DocumentFacts } from "../metadata/documentFacts";
 import { deleteDocument } from "../metadata/documentIndex";
@@ -32,9 +33,14 @@ export interface AdminHost {
   readonly log: UpdateLog;
   readonly facts: DocumentFacts;
   readonly indexSync: IndexSync;
+  readonly revocations: Revocations;
   connections(): Connection[];
+  /** The document's V1 size from what is stored (src/snapshots/compactor.ts), or null if unknown. */
+  storedSize(): number | null;
   /** Deletes everything the object stores, its alarm included. */
   wipeStorage(): Promise<void>;
+  /** Resolves once no compaction is running, so none of its uploads lands after the R2 sweep. */
+  compactionsIdle(): Promise<void>;
 }
 
 /** The stores around the object: its own SQLite database, the D1 index and the R2 bucket. */
@@ -76,11 +82,14 @@ export class DocumentAdmin {
   }
 
   /**
-   * The document's size encoded as one update. Measured only when an update was stored since the
-   * last measure, so a wake for presence or a disconnect does not load the document to index it.
+   * The document's size encoded as one (V1) update, from what is stored: the newest snapshot's
+   * recorded size plus the log after it, so indexing never loads or encodes the document. Only a
+   * snapshot that did not record its size makes it measure, once per new update.
    */
   private async encodedSize(): Promise<number> {
     const { facts, log, room } = this.host;
+    const stored = this.host.storedSize();
+    if (stored !== null) return Math.max(stored, EMPTY_DOC_BYTES);
     const measured = facts.encodedSize();
     const lastSeq = log.lastSeq();
     if (measured && measured.seq >= lastSeq) return measured.bytes;
@@ -129,7 +138,9 @@ export class DocumentAdmin {
     try {
       return ok({ changed: await this.host.room.applyServerUpdate(update, ADMIN_USER_ID) });
     } catch (error) {
-      if (error instanceof UpdateRejected) return fail(400, "invalid_update", "The body is not a valid Yjs update.");
+      if (error instanceof UpdateRejected) {
+        return error.status === 413 ? fail(413, error.code, `The update would grow the document past its size limit; nothing was stored.`) : fail(400, error.code, "The body is not a valid Yjs update.");
+      }
       throw error;
     }
   }
@@ -153,6 +164,16 @@ export class DocumentAdmin {
   }
 
   /**
+   * Revokes access for one user, or everyone: their live connections close with 4403, and tokens
+   * issued at or before this second no longer open one. Tokens issued later work.
+   */
+  revoke(userId: string | null): { revokedAt: number; closed: Session[] } {
+    const revokedAt = this.host.revocations.revoke(userId);
+    const closed = this.disconnect(userId === null ? {} : { userId });
+    return { revokedAt, closed };
+  }
+
+  /**
    * Deletes the document from all three stores: its own storage (and alarm), its R2 objects and its
    * index row, in that order, so a failure part-way leaves the row and a retried DELETE finishes the
    * job. Runs with no index write in flight, and none can start for the deleted document after.
@@ -162,6 +183,7 @@ export class DocumentAdmin {
       const existed = this.hasContent();
       for (const connection of this.host.connections()) connection.close(CloseCode.documentDeleted, "the document was deleted");
       await this.host.wipeStorage();
+      await this.host.compactionsIdle();
       const objects = await deleteObjects(this.stores.snapshots, documentObjectsPrefix(docId));
       const row = await deleteDocument(this.stores.db, docId);
       return { existed: existed || objects > 0 || row };

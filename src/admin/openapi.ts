@@ -1,6 +1,6 @@
 // GET /v1/openapi.json: an OpenAPI 3.1 description of the admin API. test/admin/openapi.test.ts
 // checks it against the route table and against real responses, so it stays true.
-import { DOC_ID_PATTERN_TEXT, schemas } from "./openapiSchemas";
+import { DOC_ID_PATTERN_TEXT, isoTime, schemas } from "./openapiSchemas";
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (description: string, schema: object) => ({ description, content: { "application/json": { schema } } });
@@ -12,7 +12,7 @@ const ERRORS: Record<number, string> = {
   401: "Missing or wrong admin token.",
   404: "No such document (or snapshot).",
   409: "The restore conflicts with the document's current state.",
-  413: "Body or metadata too large.",
+  413: "Body, metadata or the document (MAX_DOCUMENT_BYTES) too large.",
   415: "Wrong Content-Type.",
   502: "A snapshot is listed but missing or corrupt in R2.",
   503: "ADMIN_TOKEN is not configured, or the index is unavailable.",
@@ -127,13 +127,33 @@ export const OPENAPI = {
       parameters: [docId],
       post: {
         operationId: "disconnect",
-        summary: "Close all connections, or one user's or one session's, with 4403 (access revoked).",
+        summary: "Close all connections, or one user's or one session's, with 4403. Their tokens still work: to keep them out, revoke.",
         requestBody: {
           required: false,
           content: { "application/json": { schema: { type: "object", properties: { userId: { type: "string" }, sessionId: { type: "string" } } } } },
         },
         responses: {
           200: json("The sessions closed.", { type: "object", required: ["closed"], properties: { closed: { type: "array", items: ref("Session") } } }),
+          ...errors(400, 401, 404, 413, 503),
+        },
+      },
+    },
+    "/v1/docs/{docId}/revoke": {
+      parameters: [docId],
+      post: {
+        operationId: "revoke",
+        summary:
+          "Revoke one user's access, or everyone's: their connections close with 4403, and their tokens for this document issued at or before this second are refused from now on (403 `token_revoked` on connect). Tokens issued later work.",
+        requestBody: {
+          required: false,
+          content: { "application/json": { schema: { type: "object", properties: { userId: { type: "string", minLength: 1, maxLength: 256 } } } } },
+        },
+        responses: {
+          200: json("The revocation time (tokens issued at or before it are refused) and the sessions closed.", {
+            type: "object",
+            required: ["revokedAt", "closed"],
+            properties: { revokedAt: isoTime, closed: { type: "array", items: ref("Session") } },
+          }),
           ...errors(400, 401, 404, 413, 503),
         },
       },

@@ -2,7 +2,7 @@
 
 export const DOC_ID_PATTERN_TEXT = "^[A-Za-z0-9_.:-]{1,128}$";
 
-const isoTime = { type: "string", format: "date-time" };
+export const isoTime = { type: "string", format: "date-time" };
 const nullable = (schema: object) => ({ anyOf: [schema, { type: "null" }] });
 
 export const schemas = {

@@ -5,7 +5,7 @@ import type { Env } from "../env";
 import { getJson, getUpdate, postUpdate } from "./content";
 import { createDoc, deleteDoc, getDoc, listDocs, patchDoc } from "./documents";
 import { getOpenApi } from "./openapi";
-import { getConnections, postDisconnect } from "./sessions";
+import { getConnections, postDisconnect, postRevoke } from "./sessions";
 
 export type AdminRequest = Request & { params: Record<string, string> };
 export type AdminHandler = (request: AdminRequest, env: Env, ctx: ExecutionContext) => Promise<Response> | Response;
@@ -29,6 +29,7 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   { method: "GET", path: "/v1/docs/:docId/json", handler: getJson },
   { method: "GET", path: "/v1/docs/:docId/connections", handler: getConnections },
   { method: "POST", path: "/v1/docs/:docId/disconnect", handler: postDisconnect },
+  { method: "POST", path: "/v1/docs/:docId/revoke", handler: postRevoke },
 ];
 
 export function registerAdminRoutes(router: RouterType<AdminRequest, [Env, ExecutionContext]>): void {

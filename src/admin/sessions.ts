@@ -1,4 +1,5 @@
-// /v1/docs/:docId/connections and /disconnect: who is connected, and revoking their connections.
+// /v1/docs/:docId/connections, /disconnect and /revoke: who is connected, closing their
+// connections, and revoking their access.
 import { requireAdmin } from "../auth/adminAuth";
 import type { Session } from "../document/connection";
 import { parseDocId } from "../document/docId";
@@ -26,9 +27,9 @@ export async function getConnections(request: AdminRequest, env: Env): Promise<R
 }
 
 /**
- * POST: closes every connection, or those of `userId` or one `sessionId`, with close code 4403
- * (access revoked), which stock providers do not retry. Revoke the user's tokens too, or mint
- * short-lived ones: a client holding a valid token may connect again.
+ * POST: closes every connection, or those of `userId` or one `sessionId`, with close code 4403,
+ * which stock providers do not retry. A client holding a valid token may connect again: to keep
+ * it out, use /revoke.
  */
 export async function postDisconnect(request: AdminRequest, env: Env): Promise<Response> {
   await requireAdmin(request, env.ADMIN_TOKEN);
@@ -48,4 +49,18 @@ function parseFilter(body: unknown): { userId?: string; sessionId?: string } {
     }
   }
   return { userId: userId as string | undefined, sessionId: sessionId as string | undefined };
+}
+
+/**
+ * POST `{ userId? }`: closes the user's (or everyone's) connections with 4403 and refuses, from now
+ * on, their tokens for this document issued at or before this second.
+ */
+export async function postRevoke(request: AdminRequest, env: Env): Promise<Response> {
+  await requireAdmin(request, env.ADMIN_TOKEN);
+  const docId = parseDocId(request.params.docId);
+  const { userId, sessionId } = parseFilter(await readJson(request));
+  if (sessionId !== undefined) throw new HttpError(400, "invalid_body", "Revocation is by `userId` (or everyone); a session is closed with /disconnect.");
+  await requireIndexed(env, docId);
+  const { revokedAt, closed } = await documentStub(env, docId).adminRevoke(docId, userId ?? null);
+  return Response.json({ revokedAt: new Date(revokedAt * 1000).toISOString(), closed: closed.map(view) });
 }

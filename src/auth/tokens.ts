@@ -12,6 +12,8 @@ export interface TokenClaims {
   access: Access;
   /** Expiry, seconds since the epoch. */
   exp: number;
+  /** Issue time, seconds since the epoch, when the token carries one (tokens from `signToken` do). */
+  iat?: number;
 }
 
 export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
@@ -20,14 +22,15 @@ export const MAX_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
 const keyFor = (secret: string) => new TextEncoder().encode(secret);
 
 export async function signToken(secret: string, claims: Omit<TokenClaims, "exp">, ttlSeconds: number): Promise<TokenClaims & { token: string }> {
-  const exp = Math.floor(Date.now() / 1000) + ttlSeconds;
+  const iat = Math.floor(Date.now() / 1000);
+  const exp = iat + ttlSeconds;
   const token = await new SignJWT({ doc: claims.doc, access: claims.access })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(claims.sub)
-    .setIssuedAt()
+    .setIssuedAt(iat)
     .setExpirationTime(exp)
     .sign(keyFor(secret));
-  return { ...claims, exp, token };
+  return { ...claims, exp, iat, token };
 }
 
 export const tokenCoversDoc = (scope: string, docId: string) =>
@@ -43,10 +46,10 @@ export async function verifyToken(secret: string, token: string | null, docId: s
     if (error instanceof errors.JWTExpired) throw new HttpError(401, "token_expired", "The token has expired.");
     throw new HttpError(401, "invalid_token", "The token is not valid.");
   }
-  const { sub, doc, access, exp } = payload;
+  const { sub, doc, access, exp, iat } = payload;
   if (typeof sub !== "string" || typeof doc !== "string" || (access !== "read" && access !== "write") || typeof exp !== "number") {
     throw new HttpError(401, "invalid_token", "The token lacks the sub, doc, access or exp claim.");
   }
   if (!tokenCoversDoc(doc, docId)) throw new HttpError(403, "wrong_document", "The token does not grant access to this document.");
-  return { sub, doc, access, exp };
+  return { sub, doc, access, exp, ...(typeof iat === "number" ? { iat } : {}) };
 }

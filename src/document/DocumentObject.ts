@@ -15,6 +15,8 @@ import { readSnapshotConfig } from "../snapshots/config";
 import { type HistoryResult, type RestoreResult, SnapshotHistory, type SnapshotInfo } from "../snapshots/history";
 import { SnapshotIndex, type SnapshotRecord } from "../snapshots/snapshotIndex";
 import { AlarmScheduler } from "./alarmScheduler";
+import { type Limits, readLimits } from "./limits";
+import { Revocations } from "./revocations";
 import { type Session, SocketConnection } from "./connection";
 import { DocumentRoom } from "./room";
 
@@ -34,6 +36,8 @@ export class DocumentObject extends DurableObject<Env> {
   private wiped = false;
   readonly compactor: Compactor;
   readonly history: SnapshotHistory;
+  readonly limits: Limits;
+  readonly revocations: Revocations;
   /**
    * The open sockets with their wrappers: listed from the runtime on first use after a wake, then
    * kept current by accept and close, so a relay neither lists the sockets nor reads their
@@ -47,6 +51,8 @@ export class DocumentObject extends DurableObject<Env> {
     // Heartbeats are answered by the runtime itself, so they never wake a hibernated object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
     this.log = new UpdateLog(ctx.storage.sql, ctx.storage);
+    this.limits = readLimits(env);
+    this.revocations = new Revocations(ctx.storage.sql);
     this.alarms = new AlarmScheduler(ctx.storage);
     this.meta = new DocumentMeta(ctx.storage.sql);
     this.facts = new DocumentFacts(this.meta);
@@ -72,6 +78,7 @@ export class DocumentObject extends DurableObject<Env> {
         synced: () => this.durable(),
       },
       () => this.openSockets().values(),
+      this.limits,
     );
     this.history = new SnapshotHistory(this.compactor, this.room);
   }
@@ -98,8 +105,10 @@ export class DocumentObject extends DurableObject<Env> {
       this.rememberDocId(request.headers.get(DOC_ID_HEADER));
       const session = JSON.parse(request.headers.get(SESSION_HEADER) ?? "null") as Session | null;
       if (!session || request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
-        return Response.json({ error: { code: "bad_request", message: "expected an authenticated WebSocket upgrade" } }, { status: 400 });
+        return errorJson(400, "bad_request", "expected an authenticated WebSocket upgrade");
       }
+      const refused = this.refusal(session);
+      if (refused) return refused;
       const [client, server] = Object.values(new WebSocketPair());
       this.ctx.acceptWebSocket(server);
       const connection = SocketConnection.accept(server, session, () => this.open?.delete(server));
@@ -109,8 +118,23 @@ export class DocumentObject extends DurableObject<Env> {
       return new Response(null, { status: 101, webSocket: client });
     } catch (error) {
       this.logError("fetch", request.headers.get(DOC_ID_HEADER), error);
-      return Response.json({ error: { code: "internal_error", message: "the document failed to accept the connection" } }, { status: 500 });
+      return errorJson(500, "internal_error", "the document failed to accept the connection");
     }
+  }
+
+  /** Why a new connection is refused before the upgrade: a revoked token, or too many connections. */
+  private refusal(session: Session): Response | null {
+    if (this.revocations.isRevoked(session.userId, session.issuedAt)) {
+      return errorJson(403, "token_revoked", "Access to this document was revoked for this token; ask for a new one.");
+    }
+    const open = this.connections();
+    if (open.length >= this.limits.maxConnectionsPerDocument) {
+      return errorJson(429, "too_many_connections", `The document has its maximum of ${this.limits.maxConnectionsPerDocument} connections.`);
+    }
+    if (open.filter((c) => c.session.userId === session.userId).length >= this.limits.maxConnectionsPerUser) {
+      return errorJson(429, "too_many_connections", `This user has the maximum of ${this.limits.maxConnectionsPerUser} connections to the document.`);
+    }
+    return null;
   }
 
   /**
@@ -242,6 +266,11 @@ export class DocumentObject extends DurableObject<Env> {
     return this.admin.disconnect(filter);
   }
 
+  adminRevoke(docId: string, userId: string | null) {
+    this.rememberDocId(docId);
+    return this.admin.revoke(userId);
+  }
+
   adminDelete(docId: string) {
     this.rememberDocId(docId);
     return this.admin.delete(docId);
@@ -262,6 +291,14 @@ export class DocumentObject extends DurableObject<Env> {
     this.log.forget();
     this.compactor.forget();
     await this.room.reset();
+  }
+
+  storedSize(): number | null {
+    return this.compactor.storedSize();
+  }
+
+  compactionsIdle(): Promise<void> {
+    return this.compactor.idle();
   }
 
   /** Open connections; a socket the server or its client has closed is left out. */
@@ -287,4 +324,8 @@ export class DocumentObject extends DurableObject<Env> {
   private logError(hook: string, docId: string | null, error: unknown): void {
     console.error(`DocumentObject.${hook} failed`, { object: this.ctx.id.toString(), docId, error });
   }
+}
+
+function errorJson(status: number, code: string, message: string): Response {
+  return Response.json({ error: { code, message } }, { status });
 }

@@ -11,6 +11,8 @@ export interface Session {
   connectedAt: number;
   /** The client asked for the ack extension (`?ext=ack`). */
   ack: boolean;
+  /** When the token was issued (seconds, its `iat`), or null if it does not say: revocation compares it. */
+  issuedAt: number | null;
 }
 
 export interface Connection {
@@ -21,9 +23,6 @@ export interface Connection {
   send(frame: Uint8Array): void;
   close(code: number, reason: string): void;
 }
-
-/** Attachments are limited to 16 KiB serialized; states that do not fit are kept live but not stored. */
-const MAX_STORED_PRESENCE_CHARS = 12 * 1024;
 
 interface Attachment {
   quire: { session: Session; presence: AwarenessEntry[] };
@@ -54,12 +53,11 @@ export class SocketConnection implements Connection {
     return this.attachment.quire.presence;
   }
 
+  /** Stores the presence in the attachment; the room keeps it under MAX_PRESENCE_BYTES, so it fits the 16 KiB. */
   setPresence(entries: AwarenessEntry[]): void {
-    const stored = entries.map((entry) =>
-      entry.state.length > MAX_STORED_PRESENCE_CHARS ? { ...entry, state: "null" } : entry,
-    );
-    this.attachment = { quire: { session: this.session, presence: stored } };
-    this.ws.serializeAttachment(this.attachment);
+    const attachment = { quire: { session: this.session, presence: entries } };
+    this.ws.serializeAttachment(attachment);
+    this.attachment = attachment;
   }
 
   send(frame: Uint8Array): void {

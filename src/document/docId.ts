@@ -3,7 +3,8 @@ import { HttpError } from "../http/errors";
 
 const DOC_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
-export const isValidDocId = (id: string) => DOC_ID.test(id);
+/** `.` and `..` match the characters but would read as path segments in URLs and R2 keys. */
+export const isValidDocId = (id: string) => DOC_ID.test(id) && id !== "." && id !== "..";
 
 /** Returns the id or throws a 400 that says what a valid id looks like. */
 export function parseDocId(raw: string | undefined): string {
@@ -14,7 +15,7 @@ export function parseDocId(raw: string | undefined): string {
     throw new HttpError(400, "invalid_doc_id", "Document id is not valid percent-encoding.");
   }
   if (!isValidDocId(id)) {
-    throw new HttpError(400, "invalid_doc_id", "Document ids are 1 to 128 characters of A-Z a-z 0-9 _ - . :");
+    throw new HttpError(400, "invalid_doc_id", "Document ids are 1 to 128 characters of A-Z a-z 0-9 _ - . : (but not . or ..)");
   }
   return id;
 }

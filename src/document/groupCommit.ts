@@ -62,6 +62,8 @@ class Batch {
   storedBytes = 0;
   /** What the updates changed in the document, in order: relayed once the batch is written. */
   readonly changes: Uint8Array[] = [];
+  /** Every update stored only what it changed (the usual case): one merge serves the row and the relay. */
+  storesChanges = true;
   readonly origins = new Set<Connection | null>();
   readonly userIds = new Set<string>();
   readonly outbox: Deferred[] = [];
@@ -87,6 +89,8 @@ export class GroupCommit {
   private committing = false;
   /** Batches and client updates written since the object started (for tests and benchmarks). */
   readonly totals = { batches: 0, updates: 0 };
+  /** Which commit watch is current: writeNow starts a new one, and older ones then do nothing. */
+  private watch = 0;
 
   constructor(private readonly sink: BatchSink) {}
 
@@ -108,6 +112,7 @@ export class GroupCommit {
       batch.storedBytes += stored.byteLength;
     }
     if (change) batch.changes.push(change);
+    if (stored !== change) batch.storesChanges = false;
     batch.origins.add(origin);
     batch.userIds.add(userId);
     batch.activity++;
@@ -126,6 +131,11 @@ export class GroupCommit {
     return this.batch ? this.batch.written.promise : Promise.resolve();
   }
 
+  /** Writes what is buffered now, even with a commit in flight (its own commit follows). */
+  writeNow(): void {
+    this.flush();
+  }
+
   /** Resolves at a moment when nothing is buffered, so memory equals what is written. */
   async settled(): Promise<void> {
     while (this.batch) await this.batch.written.promise;
@@ -136,10 +146,11 @@ export class GroupCommit {
     const batch = this.batch;
     if (!batch) return;
     this.batch = null;
+    const changes = batch.changes.length > 0 ? mergeAll(batch.changes) : null;
     try {
       if (batch.stored.length > 0) {
         this.sink.write({
-          update: mergeAll(batch.stored),
+          update: batch.storesChanges && changes ? changes : mergeAll(batch.stored),
           updates: batch.stored.length,
           userId: batch.userIds.size === 1 ? [...batch.userIds][0] : null,
         });
@@ -154,11 +165,11 @@ export class GroupCommit {
       this.sink.failed(error, affected);
       return;
     }
-    if (batch.changes.length > 0) {
+    if (changes) {
       // A batch from one sender is not echoed to it; with several senders, each also gets its own
       // changes back (Yjs ignores what it has) instead of one merge per sender.
       const except = batch.origins.size === 1 ? [...batch.origins][0] : null;
-      this.sink.relay(mergeAll(batch.changes), except);
+      this.sink.relay(changes, except);
     }
     for (const deferred of batch.outbox) {
       try {
@@ -174,8 +185,10 @@ export class GroupCommit {
   /** Waits for the commit in flight; then writes what arrived meanwhile, or lets it collect a little more. */
   private watchCommit(): void {
     this.committing = true;
+    const watch = ++this.watch;
     this.sink.synced().then(
       () => {
+        if (watch !== this.watch) return;
         if (this.batch?.keepsCollecting()) return this.watchCommit();
         this.committing = false;
         this.flush();
@@ -183,7 +196,7 @@ export class GroupCommit {
       (error) => {
         // The runtime resets the object after a failed commit; nothing more can be written here.
         console.error("group commit: a commit failed", error);
-        this.committing = false;
+        if (watch === this.watch) this.committing = false;
       },
     );
   }

@@ -3,7 +3,7 @@
 // Updates are applied at once and written in batches (group commit, ./groupCommit.ts): nothing
 // that depends on an update leaves the room before the batch holding it is written.
 import * as Y from "yjs";
-import { decodeAwarenessUpdate } from "../protocol/awareness";
+import { decodeAwarenessUpdate, encodeAwarenessUpdate } from "../protocol/awareness";
 import { CloseCode } from "../protocol/closeCodes";
 import {
   decodeMessage,
@@ -17,28 +17,27 @@ import {
   ProtocolError,
 } from "../protocol/messages";
 import type { Connection } from "./connection";
+import { DocumentSize } from "./documentSize";
+import { CloseConnection, DocumentUnavailable, UpdateRejected } from "./errors";
 import { type BatchRecord, GroupCommit } from "./groupCommit";
-import { mergePresence, presenceRemoval, presenceSnapshot } from "./presence";
+import { DEFAULT_LIMITS, type Limits, RateBucket } from "./limits";
+import { mergePresence, PresenceOwners, presenceBytes, presenceRemoval, presenceSnapshot } from "./presence";
+import { checkStateVector, pendingGrew, pendingOf, readUpdate } from "./updateChecks";
+
+export { UpdateRejected } from "./errors";
 
 /** Where the room's updates live. Loading may be asynchronous (snapshots come from R2). */
 export interface DocumentStore {
-  /** Applies every stored update to `doc`. */
-  load(doc: Y.Doc): Promise<void> | void;
+  /** Applies every stored update to `doc`; returns the document's size as its Yjs V1 encoding, or null if unknown. */
+  load(doc: Y.Doc): Promise<number | null | void> | number | null | void;
   /** Appends a batch of accepted updates; throws if it could not be stored. Its commit follows the turn. */
   append(batch: BatchRecord): void;
   /** Resolves once every write so far is durable. */
   synced(): Promise<void>;
 }
 
-/** A decision to close one connection, carried as an exception out of message handling. */
-class CloseConnection extends Error {
-  constructor(
-    readonly code: number,
-    readonly reason: string,
-  ) {
-    super(reason);
-  }
-}
+/** Bursts of update bytes a user may send at once, as a multiple of the sustained rate. */
+const UPDATE_BURST_SECONDS = 64;
 
 export class DocumentRoom {
   private doc: Y.Doc | null = null;
@@ -46,11 +45,19 @@ export class DocumentRoom {
   /** Messages are handled one at a time, in arrival order, so an ack follows everything before it. */
   private queue: Promise<void> = Promise.resolve();
   private readonly commits: GroupCommit;
+  private readonly size: DocumentSize;
+  private readonly owners: PresenceOwners;
+  /** Per user (a reconnect does not refill it) and per connection, in memory only. */
+  private readonly updateBuckets = new Map<string, RateBucket>();
+  private readonly presenceBuckets = new Map<string, RateBucket>();
 
   constructor(
     private readonly store: DocumentStore,
     private readonly connections: () => Iterable<Connection>,
+    private readonly limits: Limits = DEFAULT_LIMITS,
   ) {
+    this.size = new DocumentSize(() => limits.maxDocumentBytes);
+    this.owners = new PresenceOwners(connections);
     this.commits = new GroupCommit({
       write: (batch) => store.append(batch),
       synced: () => store.synced(),
@@ -75,6 +82,11 @@ export class DocumentRoom {
     return this.commits.totals;
   }
 
+  /** Whether the document is in memory (a presence-only wake leaves it unloaded). */
+  get isLoaded(): boolean {
+    return this.doc !== null;
+  }
+
   /**
    * Runs `read` on the document at a moment when memory holds nothing that is not written, so
    * what it reads is what storage has (for snapshots and admin reads).
@@ -87,11 +99,6 @@ export class DocumentRoom {
     }
   }
 
-  /** Whether the document is in memory (a presence-only wake leaves it unloaded). */
-  get isLoaded(): boolean {
-    return this.doc !== null;
-  }
-
   /** The Y.Doc, loaded from storage on first use after a wake. */
   getDoc(): Promise<Y.Doc> {
     if (this.doc) return Promise.resolve(this.doc);
@@ -101,7 +108,13 @@ export class DocumentRoom {
 
   private async load(): Promise<Y.Doc> {
     const doc = new Y.Doc();
-    await this.store.load(doc);
+    let bytes: number | null | void;
+    try {
+      bytes = await this.store.load(doc);
+    } catch (error) {
+      throw new DocumentUnavailable(error);
+    }
+    this.size.loaded(bytes ?? Y.encodeStateAsUpdate(doc).byteLength);
     this.doc = doc;
     return doc;
   }
@@ -130,9 +143,11 @@ export class DocumentRoom {
     });
   }
 
-  /** A connection ended: tell the others its presence is gone, so no cursor lingers. */
+  /** A connection ended: tell the others the presence it owned is gone, so no cursor lingers. */
   disconnect(connection: Connection): Promise<void> {
     return this.enqueue(connection, () => {
+      this.owners.release(connection);
+      this.presenceBuckets.delete(connection.session.id);
       const removal = presenceRemoval(connection.presence);
       if (removal) this.broadcast(encodeAwareness(removal), connection);
     });
@@ -144,6 +159,10 @@ export class DocumentRoom {
       if (error instanceof CloseConnection) return connection.close(error.code, error.reason);
       if (error instanceof ProtocolError) {
         return connection.close(error.unknownType ? CloseCode.unsupportedMessage : CloseCode.malformedMessage, error.message);
+      }
+      if (error instanceof DocumentUnavailable) {
+        console.error("document room: the document could not be loaded", error.cause);
+        return connection.close(CloseCode.tryAgainLater, "the document cannot be loaded right now; reconnect soon");
       }
       console.error("document room: closing a connection after an internal error", error);
       connection.close(CloseCode.internalError, "internal error");
@@ -193,7 +212,16 @@ export class DocumentRoom {
       if (readUpdate(update).hasChanges) connection.send(encodePermissionDenied("read-only access: updates are not accepted"));
       return;
     }
-    await this.integrate(update, connection, connection.session.userId);
+    const { userId } = connection.session;
+    let bucket = this.updateBuckets.get(userId);
+    if (!bucket) {
+      bucket = new RateBucket(this.limits.maxUpdateBytesPerSecond, this.limits.maxUpdateBytesPerSecond * UPDATE_BURST_SECONDS);
+      this.updateBuckets.set(userId, bucket);
+    }
+    if (!bucket.take(update.byteLength)) {
+      throw new CloseConnection(CloseCode.updateRateExceeded, `more than ${this.limits.maxUpdateBytesPerSecond} update bytes per second; reconnect later`);
+    }
+    await this.integrate(update, connection, userId);
   }
 
   /**
@@ -205,26 +233,65 @@ export class DocumentRoom {
   private async integrate(update: Uint8Array, origin: Connection | null, userId: string): Promise<boolean> {
     if (!readUpdate(update).hasChanges) return false;
     const doc = await this.getDoc();
+    if (!this.size.fits(doc, update.byteLength)) {
+      throw new CloseConnection(CloseCode.documentTooLarge, `the document would grow past its limit of ${this.limits.maxDocumentBytes} bytes; nothing of the update was stored`);
+    }
     const pendingBefore = pendingOf(doc);
-    let change: Uint8Array | null = null;
-    const collect = (effective: Uint8Array) => (change = change ? Y.mergeUpdates([change, effective]) : effective);
+    const effective: Uint8Array[] = [];
+    const collect = (changed: Uint8Array) => effective.push(changed);
     doc.on("update", collect);
     try {
       Y.applyUpdate(doc, update, origin);
+    } catch (error) {
+      this.dropAfterFailedApply(doc, error);
+      throw new CloseConnection(CloseCode.invalidUpdate, "the update could not be applied; nothing of it was stored");
     } finally {
       doc.off("update", collect);
     }
+    const change = effective.length === 0 ? null : effective.length === 1 ? effective[0] : Y.mergeUpdates(effective);
     const stored = pendingGrew(pendingBefore, pendingOf(doc)) ? update : change;
+    if (stored) this.size.grew(stored.byteLength);
     this.commits.add(stored, change, origin, userId);
     return change !== null;
   }
 
+  /**
+   * Y.applyUpdate threw part-way, so memory may hold part of the update, which storage never will.
+   * What others sent before it is written now; then the document is dropped, and the next use
+   * loads exactly what storage has.
+   */
+  private dropAfterFailedApply(doc: Y.Doc, error: unknown): void {
+    console.error("document room: an update that decoded failed to apply; reloading the document", error);
+    this.commits.writeNow();
+    if (this.doc === doc) this.doc = null;
+  }
+
   private applyAwareness(connection: Connection, update: Uint8Array): void {
+    let bucket = this.presenceBuckets.get(connection.session.id);
+    if (!bucket) {
+      bucket = new RateBucket(this.limits.maxPresencePerSecond, this.limits.maxPresencePerSecond * 2);
+      this.presenceBuckets.set(connection.session.id, bucket);
+    }
+    if (!bucket.take(1)) {
+      throw new CloseConnection(CloseCode.presenceRateExceeded, `more than ${this.limits.maxPresencePerSecond} presence messages per second; reconnect later`);
+    }
     const entries = decodeAwarenessUpdate(update);
-    connection.setPresence(mergePresence(connection.presence, entries));
+    const { allowed, takenFrom } = this.owners.filter(connection, entries);
+    if (allowed.length === 0) return;
+    const presence = mergePresence(connection.presence, allowed);
+    const bytes = presenceBytes(presence);
+    if (bytes > this.limits.maxPresenceBytes) {
+      throw new CloseConnection(CloseCode.presenceTooLarge, `presence of ${bytes} bytes is over the limit of ${this.limits.maxPresenceBytes}`);
+    }
+    for (const [previous, clientIds] of takenFrom) {
+      previous.setPresence(previous.presence.filter((entry) => !clientIds.includes(entry.clientId)));
+    }
+    const before = connection.presence;
+    connection.setPresence(presence);
+    this.owners.update(connection, before);
     // Relayed to the sender too: a stock client alone in a document hears its own renewal every
     // 15 s, which keeps it from dropping the connection as silent after 30 s.
-    this.broadcast(encodeAwareness(update), null);
+    this.broadcast(encodeAwareness(allowed.length === entries.length ? update : encodeAwarenessUpdate(allowed)), null);
   }
 
   /** Sends a frame to every connection but `except`. */
@@ -236,7 +303,8 @@ export class DocumentRoom {
 
   /**
    * Applies an update that did not come from a client (admin API, restore), after every message
-   * already received. Throws an UpdateRejected error for an invalid update.
+   * already received, and resolves once it is written. Throws UpdateRejected for an invalid update
+   * or one the document has no room for.
    */
   async applyServerUpdate(update: Uint8Array, userId: string): Promise<boolean> {
     try {
@@ -244,56 +312,9 @@ export class DocumentRoom {
       await this.commits.written();
       return changed;
     } catch (error) {
-      if (error instanceof CloseConnection) throw new UpdateRejected(error.reason);
+      if (error instanceof CloseConnection && error.code === CloseCode.documentTooLarge) throw new UpdateRejected(413, "document_too_large", error.reason);
+      if (error instanceof CloseConnection) throw new UpdateRejected(400, "invalid_update", error.reason);
       throw error;
     }
   }
-}
-
-/** An update handed to the server directly was not a valid Yjs update. */
-export class UpdateRejected extends Error {}
-
-/** Decodes an update fully without touching the document, so a corrupt one is refused before anything changes. */
-function readUpdate(update: Uint8Array): { hasChanges: boolean } {
-  try {
-    const { structs, ds } = Y.decodeUpdate(update);
-    return { hasChanges: structs.length > 0 || ds.clients.size > 0 };
-  } catch {
-    throw new CloseConnection(CloseCode.invalidUpdate, "the update is not a valid Yjs update");
-  }
-}
-
-/** Refuses a state vector that does not decode, before anything is sent. */
-function checkStateVector(stateVector: Uint8Array): void {
-  try {
-    Y.decodeStateVector(stateVector);
-  } catch {
-    throw new CloseConnection(CloseCode.malformedMessage, "sync step 1 carries an invalid state vector");
-  }
-}
-
-interface Pending {
-  structs: Uint8Array | null;
-  ds: Uint8Array | null;
-}
-
-/** The updates Yjs holds back until their dependencies arrive. */
-function pendingOf(doc: Y.Doc): Pending {
-  return { structs: doc.store.pendingStructs?.update ?? null, ds: doc.store.pendingDs };
-}
-
-/**
- * Whether an update added to what is held back. Yjs re-encodes what it holds back whenever an
- * update arrives while something is pending, so the two are compared by content (pending state
- * is rare and small: it only exists while an update's dependencies are missing).
- */
-function pendingGrew(before: Pending, after: Pending): boolean {
-  const grew = (was: Uint8Array | null, is: Uint8Array | null) => is !== null && is !== was && (was === null || !sameBytes(is, was));
-  return grew(before.structs, after.structs) || grew(before.ds, after.ds);
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -4,18 +4,26 @@
 export const CloseCode = {
   /** The frame does not decode as a protocol message. */
   malformedMessage: 4400,
-  /** Access was revoked by an operator (`POST /v1/docs/:id/disconnect`). */
+  /** Access was revoked by an operator (`POST /v1/docs/:id/revoke` or `/disconnect`). */
   accessRevoked: 4403,
   /** The document was deleted; reconnecting would re-create it. */
   documentDeleted: 4410,
+  /** The update would grow the document past MAX_DOCUMENT_BYTES; nothing of it was stored. */
+  documentTooLarge: 4413,
+  /** A presence (awareness) state is larger than MAX_PRESENCE_BYTES. */
+  presenceTooLarge: 4414,
   /** The message type is not part of the protocol, or an extension the connection did not ask for. */
   unsupportedMessage: 4415,
   /** A sync payload is not a valid Yjs update. */
   invalidUpdate: 4422,
-  /** An unexpected server fault; nothing was stored for the frame that caused it. */
+  /** An unexpected server fault; nothing was acknowledged for the frame that caused it. */
   internalError: 4500,
-  /** The server is restarting or the document is being moved or restored; reconnect soon. */
+  /** The document could not be loaded just now (its snapshot store is unreachable); reconnect soon. */
   tryAgainLater: 4503,
+  /** The connection's user sent more update bytes per second than MAX_UPDATE_BYTES_PER_SECOND allows. */
+  updateRateExceeded: 4529,
+  /** The connection sent more presence messages per second than MAX_PRESENCE_PER_SECOND allows. */
+  presenceRateExceeded: 4530,
 } as const;
 
 export type CloseCodeName = keyof typeof CloseCode;

@@ -1,6 +1,6 @@
 // Compaction: folds the update log into an R2 snapshot on the document's alarm, and loads a
 // document from its newest snapshot plus the log written after it.
-import type * as Y from "yjs";
+import * as Y from "yjs";
 import type { UpdateLog } from "../storage/updateLog";
 import { type SnapshotArchive, sha256Hex, snapshotKey, snapshotPrefix, seqOfKey } from "./archive";
 import type { SnapshotConfig } from "./config";
@@ -59,14 +59,29 @@ export class Compactor {
     this.retryAfter = 0;
   }
 
-  /** Applies the newest snapshot (local copy, else R2) and every update logged after it. */
-  async loadInto(doc: Y.Doc): Promise<void> {
+  /**
+   * Applies the newest snapshot (local copy, else R2) and every update logged after it. Returns the
+   * document's size as its V1 encoding, as far as storage tells (null when it does not).
+   */
+  async loadInto(doc: Y.Doc): Promise<number | null> {
     const newest = this.index.newest();
     const base = newest ? (this.index.localCopy(newest.seq) ?? (await this.archive.get(newest.key, newest.sha256))) : null;
     doc.transact(() => {
       if (base && newest) applyEncoded(doc, base, newest.encoding);
       this.log.replayInto(doc, newest?.seq ?? 0);
     });
+    return this.storedSize();
+  }
+
+  /**
+   * The document's size as its V1 encoding, from what is stored: the newest snapshot's recorded
+   * size plus the log after it (an upper bound: it counts what later edits deleted). Null when the
+   * newest snapshot did not record its size. Reads no document.
+   */
+  storedSize(): number | null {
+    const newest = this.index.newest();
+    if (newest && newest.v1Size === null) return null;
+    return (newest?.v1Size ?? 0) + this.tailStats().bytes;
   }
 
   /**
@@ -107,6 +122,11 @@ export class Compactor {
     }
   }
 
+  /** Resolves once no compaction is running (a delete waits for an upload in flight before sweeping R2). */
+  idle(): Promise<void> {
+    return this.running.then(() => undefined);
+  }
+
   /** Snapshots the document now (one compaction at a time); returns the newest snapshot if nothing is new. */
   compact(reason: SnapshotReason, now = Date.now()): Promise<CompactionResult> {
     const run = this.running.then(() => this.compactOnce(reason, now));
@@ -119,19 +139,20 @@ export class Compactor {
     const state = await this.live().withSettledDoc((doc) => {
       const seq = this.log.lastSeq();
       const newest = this.index.newest();
-      if (newest && newest.seq >= seq) return { seq, newest, bytes: null, encodeMs: 0 };
+      if (newest && newest.seq >= seq) return { seq, newest, bytes: null, v1Size: 0, encodeMs: 0 };
       const started = performance.now();
       const bytes = encodeDocument(doc, SNAPSHOT_ENCODING);
-      return { seq, newest, bytes, encodeMs: performance.now() - started };
+      const v1Size = SNAPSHOT_ENCODING === "v1" ? bytes.byteLength : Y.encodeStateAsUpdate(doc).byteLength;
+      return { seq, newest, bytes, v1Size, encodeMs: performance.now() - started };
     });
     if (!state.bytes) {
       const trim = await this.trimThrough(state.newest!.seq); // rows a crashed earlier run left
       return { snapshot: state.newest!, created: false, blockingMs: trim.longestMs, timings: { encodeMs: 0, commitMs: 0, trimMs: trim.totalMs } };
     }
-    const { seq, bytes, encodeMs } = state;
+    const { seq, bytes, v1Size, encodeMs } = state;
 
     const key = snapshotKey(this.docKey(), seq);
-    const snapshot: SnapshotRecord = { seq, createdAt: now, size: bytes.byteLength, sha256: await sha256Hex(bytes), key, reason, encoding: SNAPSHOT_ENCODING };
+    const snapshot: SnapshotRecord = { seq, createdAt: now, size: bytes.byteLength, sha256: await sha256Hex(bytes), key, reason, encoding: SNAPSHOT_ENCODING, v1Size };
     await this.archive.put(key, bytes, snapshot.sha256, { seq: String(seq), createdAt: new Date(now).toISOString(), reason, encoding: SNAPSHOT_ENCODING });
 
     // R2 holds the snapshot: record it and start dropping the log rows it covers, atomically.

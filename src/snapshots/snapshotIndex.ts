@@ -16,6 +16,8 @@ export interface SnapshotRecord {
   reason: SnapshotReason;
   /** How the bytes are encoded; snapshots from before V2 was introduced are V1. */
   encoding: UpdateEncoding;
+  /** The document's size in the Yjs V1 encoding at this snapshot; null when not recorded. */
+  v1Size: number | null;
 }
 
 interface Row extends Record<string, SqlStorageValue> {
@@ -26,9 +28,10 @@ interface Row extends Record<string, SqlStorageValue> {
   r2_key: string;
   reason: string;
   encoding: string;
+  v1_size: number | null;
 }
 
-const COLUMNS = `seq, created_at, size, sha256, r2_key, reason, encoding`;
+const COLUMNS = `seq, created_at, size, sha256, r2_key, reason, encoding, v1_size`;
 
 export class SnapshotIndex {
   constructor(private readonly sql: SqlStorage) {}
@@ -54,8 +57,8 @@ export class SnapshotIndex {
    */
   record(snapshot: SnapshotRecord, bytes: Uint8Array): void {
     this.sql.exec(
-      `INSERT OR REPLACE INTO snapshots (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      snapshot.seq, snapshot.createdAt, snapshot.size, snapshot.sha256, snapshot.key, snapshot.reason, snapshot.encoding,
+      `INSERT OR REPLACE INTO snapshots (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      snapshot.seq, snapshot.createdAt, snapshot.size, snapshot.sha256, snapshot.key, snapshot.reason, snapshot.encoding, snapshot.v1Size,
     );
     this.sql.exec(`DELETE FROM snapshot_chunks`);
     toChunks(bytes).forEach((chunk, part) =>
@@ -87,5 +90,6 @@ function toRecord(row: Row): SnapshotRecord {
     key: row.r2_key,
     reason: row.reason as SnapshotReason,
     encoding: row.encoding as UpdateEncoding,
+    v1Size: row.v1_size ?? (row.encoding === "v1" ? row.size : null),
   };
 }

@@ -51,9 +51,20 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     // Snapshots are written in the Yjs V2 encoding (about half the size of V1); older ones stay V1.
+    // The document's V1 size is recorded with each, so the size limit needs no encoding to check.
     version: 3,
     name: "snapshot encoding",
-    sql: `ALTER TABLE snapshots ADD COLUMN encoding TEXT NOT NULL DEFAULT 'v1';`,
+    sql: `
+      ALTER TABLE snapshots ADD COLUMN encoding TEXT NOT NULL DEFAULT 'v1';
+      ALTER TABLE snapshots ADD COLUMN v1_size INTEGER;
+    `,
+  },
+  {
+    // Revoked access (POST /v1/docs/:id/revoke): tokens issued at or before `revoked_at` (seconds)
+    // are refused. `user_id` '' stands for every user (real user ids are never empty).
+    version: 4,
+    name: "revocations",
+    sql: `CREATE TABLE revocations (user_id TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL);`,
   },
 ];
 

@@ -100,4 +100,33 @@ describe("DELETE /v1/docs/:docId", () => {
     expect(await errorCode(await admin("DELETE", `/v1/docs/${uniqueDocId("delete-unknown")}`), 404)).toBe("not_found");
     expect(await errorCode(await admin("DELETE", "/v1/docs/no%20spaces"), 400)).toBe("invalid_doc_id");
   });
+
+  it("waits for a snapshot upload in flight, so nothing of the document lands in R2 after it", async () => {
+    const id = await createDoc(uniqueDocId("delete-upload"));
+    await adminJson("POST", `/v1/docs/${id}/update`, 200, { body: updateOf((doc) => doc.getText("text").insert(0, "content")) });
+    let releaseUpload!: () => void;
+    const uploadHeld = new Promise<void>((resolve) => (releaseUpload = resolve));
+    await runInDurableObject(stubFor(id), (object: DocumentObject) => {
+      const put = object.compactor.archive.put.bind(object.compactor.archive);
+      object.compactor.archive.put = async (...args) => {
+        await uploadHeld;
+        return put(...args);
+      };
+      void object.compactor.compact("manual").catch(() => undefined);
+    });
+    const deleting = admin("DELETE", `/v1/docs/${id}`);
+    // Release the upload only once the delete has emptied the object's storage and is sweeping.
+    await eventuallyTrue(() => runInDurableObject(stubFor(id), (object: DocumentObject) => (object as unknown as { wiped: boolean }).wiped));
+    releaseUpload();
+    expect((await deleting).status).toBe(204);
+    expect(await r2Keys(documentObjectsPrefix(id))).toEqual([]);
+  });
 });
+
+async function eventuallyTrue(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not reached");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
+import { parseDocId } from "../../src/document/docId";
 import { getDocument } from "../../src/metadata/documentIndex";
 import { uniqueDocId } from "../helpers/workerClient";
 import { admin, adminJson, createDoc, errorCode, updateOf } from "./adminClient";
@@ -67,6 +68,10 @@ describe("PUT /v1/docs/:docId", () => {
     expect(await errorCode(await admin("PUT", `/v1/docs/${"x".repeat(129)}`), 400)).toBe("invalid_doc_id");
     expect(await errorCode(await admin("PUT", "/v1/docs/bad%20id"), 400)).toBe("invalid_doc_id");
     expect(await errorCode(await admin("PUT", "/v1/docs/%E0%A4%A"), 400)).toBe("invalid_doc_id");
+    // "." and ".." would read as path segments in URLs and R2 keys. URL parsing already folds them
+    // (and their %2E spellings) away, so no route sees them; the id check refuses them as well.
+    for (const id of [".", ".."]) expect(() => parseDocId(id)).toThrow(/not \. or \.\./);
+    expect((await admin("PUT", "/v1/docs/a.b..c")).status).toBe(201);
   });
 });
 

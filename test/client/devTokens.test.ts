@@ -6,8 +6,9 @@ import { HttpError } from "../../src/http/errors";
 
 const SECRET = "dev-auth-secret";
 
-function call(url: string, env: Partial<DevEnv>, docId = "demo-doc"): Promise<Response> {
-  const request = Object.assign(new Request(url, { method: "POST" }), { params: { docId } });
+function call(url: string, env: Partial<DevEnv>, docId = "demo-doc", clientAddress: string | null = "127.0.0.1"): Promise<Response> {
+  const headers = clientAddress === null ? {} : { "CF-Connecting-IP": clientAddress };
+  const request = Object.assign(new Request(url, { method: "POST", headers }), { params: { docId } });
   return issueDevToken(request, { AUTH_SECRET: SECRET, ...env } as DevEnv);
 }
 
@@ -27,6 +28,11 @@ describe("POST /dev/docs/:docId/token", () => {
 
   test("does not exist on a public host even with DEV_MODE set by mistake", async () => {
     await expect(call("https://quire.example.com/dev/docs/demo-doc/token", { DEV_MODE: "true" })).rejects.toMatchObject({ status: 404 });
+  });
+
+  test("does not exist for a client on the network, even with a loopback Host header", async () => {
+    await expect(call("http://localhost:8787/dev/docs/demo-doc/token", { DEV_MODE: "true" }, "demo-doc", "192.0.2.7")).rejects.toMatchObject({ status: 404 });
+    await expect(call("http://localhost:8787/dev/docs/demo-doc/token", { DEV_MODE: "true" }, "demo-doc", null)).rejects.toMatchObject({ status: 404 });
   });
 
   test("refuses an invalid document id", async () => {

@@ -17,7 +17,8 @@ const providers: QuireProvider[] = [];
 let docCount = 0;
 
 beforeAll(async () => {
-  server = await startWranglerDev();
+  // One test stores a 36 MB document, over the default MAX_DOCUMENT_BYTES.
+  server = await startWranglerDev({ vars: { MAX_DOCUMENT_BYTES: String(64 * 1024 * 1024) } });
   proxy = await TcpProxy.start(server.url);
 });
 afterAll(async () => {

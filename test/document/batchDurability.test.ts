@@ -2,41 +2,9 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import type { DocumentObject } from "../../src/document/DocumentObject";
-import { encodeAwarenessUpdate } from "../../src/protocol/awareness";
-import { encodeAckRequest, encodeAwareness, encodeSyncStep1, encodeSyncStep2 } from "../../src/protocol/messages";
+import { encodeAckRequest, encodeSyncStep2 } from "../../src/protocol/messages";
+import { holdCommits, roundTrip, typist } from "../helpers/documentControl";
 import { RawClient, stubFor, uniqueDocId } from "../helpers/workerClient";
-
-/** Holds the document's next commits in flight until `release` (the writes themselves happen). */
-async function holdCommits(docId: string): Promise<{ release: () => Promise<void> }> {
-  let open!: () => void;
-  const gate = new Promise<void>((resolve) => (open = resolve));
-  await runInDurableObject(stubFor(docId), (object: DocumentObject) => {
-    const real = object.durable.bind(object);
-    object.durable = () => gate.then(real);
-  });
-  return { release: async () => open() };
-}
-
-/** A client's presence echo: once it arrives, every frame the client sent before it was handled. */
-async function roundTrip(client: RawClient, clientId: number, clock: number): Promise<void> {
-  const echoes = () => client.messages.filter((m) => m.type === "awareness").length;
-  const before = echoes();
-  client.send(encodeAwareness(encodeAwarenessUpdate([{ clientId, clock, state: "{}" }])));
-  await client.waitFor("awareness", () => echoes() > before);
-}
-
-function typist(): { doc: Y.Doc; type: (text: string) => Uint8Array } {
-  const doc = new Y.Doc();
-  return {
-    doc,
-    type: (text) => {
-      let update: Uint8Array | null = null;
-      doc.once("update", (u: Uint8Array) => (update = u));
-      doc.getText("text").insert(doc.getText("text").length, text);
-      return update!;
-    },
-  };
-}
 
 const rows = (docId: string) =>
   runInDurableObject(stubFor(docId), (_: DocumentObject, state: DurableObjectState) =>
@@ -56,12 +24,12 @@ describe("group commit in the document object", () => {
     await reader.waitFor("update");
     for (const char of "bcd") writer.sendUpdate(type(char));
     writer.send(encodeAckRequest(1));
-    await roundTrip(writer, 1, 1);
+    await roundTrip(writer, 1);
     expect(writer.messages.some((m) => m.type === "ack")).toBe(false);
     expect(reader.messages.filter((m) => m.type === "update")).toHaveLength(1);
     expect(await rows(docId)).toHaveLength(1);
 
-    await release();
+    release();
     await writer.waitFor("ack", (m) => m.seq === 1);
     await reader.waitFor("update", () => reader.messages.filter((m) => m.type === "update").length >= 2);
     const relayed = reader.messages.filter((m) => m.type === "update");
@@ -92,7 +60,7 @@ describe("group commit in the document object", () => {
     await writer.waitFor("ack", (m) => m.seq === 1);
     writer.sendUpdate(type("lost"));
     writer.send(encodeAckRequest(2));
-    await roundTrip(writer, 1, 1);
+    await roundTrip(writer, 1);
     await runInDurableObject(stubFor(docId), (_: DocumentObject, state: DurableObjectState) => {
       try {
         state.abort("test: the object dies between buffering a batch and committing it");

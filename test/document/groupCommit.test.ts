@@ -56,7 +56,7 @@ class FakeConnection implements Connection {
   readonly session: Session;
 
   constructor(id: string, ack = true) {
-    this.session = { id, userId: `user-${id}`, access: "write", connectedAt: 0, ack };
+    this.session = { id, userId: `user-${id}`, access: "write", connectedAt: 0, ack, issuedAt: null };
   }
 
   setPresence(entries: AwarenessEntry[]): void {

@@ -8,6 +8,15 @@ import { RawClient, stubFor, uniqueDocId } from "../helpers/workerClient";
 const presence = (clientId: number, clock: number, state: unknown) =>
   encodeAwareness(encodeAwarenessUpdate([{ clientId, clock, state: JSON.stringify(state) }]));
 
+/**
+ * Sends a presence of the client's own and waits for its echo: every frame sent before it has been
+ * handled by then, so anything it would have caused has arrived (no fixed wait).
+ */
+async function echoOfOwn(client: RawClient, clientId: number): Promise<void> {
+  client.send(presence(clientId, 1, {}));
+  await client.waitFor("awareness", () => received(client).some((e) => e.clientId === clientId));
+}
+
 /** Every awareness entry a client has received, in order. */
 const received = (client: RawClient): AwarenessEntry[] =>
   client.messages.flatMap((m) => (m.type === "awareness" ? decodeAwarenessUpdate(m.update) : []));
@@ -59,8 +68,8 @@ describe("presence", () => {
     const dave = await RawClient.connect(docId);
     await dave.waitFor("sync-step1");
     dave.send(encodeQueryAwareness());
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(received(dave)).toEqual([]);
+    await echoOfOwn(dave, 99);
+    expect(received(dave)).toEqual([{ clientId: 99, clock: 1, state: "{}" }]);
   });
 
   it("drops a client's entry when it sends a null state itself", async () => {
@@ -72,7 +81,7 @@ describe("presence", () => {
     const late = await RawClient.connect(docId);
     await late.waitFor("sync-step1");
     late.send(encodeQueryAwareness());
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(received(late)).toEqual([]);
+    await echoOfOwn(late, 99);
+    expect(received(late)).toEqual([{ clientId: 99, clock: 1, state: "{}" }]);
   });
 });

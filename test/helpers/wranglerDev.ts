@@ -21,6 +21,8 @@ export interface WranglerDevOptions {
   config?: string;
   /** How long to wait for `GET /health` to answer 200. */
   startTimeoutMs?: number;
+  /** Vars that override the configuration's (`--var NAME:value`). */
+  vars?: Record<string, string>;
 }
 
 export interface WranglerDev {
@@ -49,7 +51,7 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
 
   let current: WranglerProcess | undefined;
   const start = async () => {
-    current = new WranglerProcess(devArgs(config, persistTo, port, await freePort()));
+    current = new WranglerProcess(devArgs(config, persistTo, port, await freePort(), options.vars ?? {}));
     await current.waitUntilHealthy(url, timeoutMs);
   };
   const stop = async () => {
@@ -81,8 +83,8 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
   };
 }
 
-function devArgs(config: string, persistTo: string, port: number, inspectorPort: number): string[] {
-  const vars = Object.entries(DEV_SECRETS).map(([name, value]) => `${name}:${value}`);
+function devArgs(config: string, persistTo: string, port: number, inspectorPort: number, extra: Record<string, string>): string[] {
+  const vars = Object.entries({ ...DEV_SECRETS, ...extra }).map(([name, value]) => `${name}:${value}`);
   return [
     "dev",
     ...["--config", config, "--persist-to", persistTo],

@@ -3,7 +3,8 @@ import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import * as Y from "yjs";
 import { snapshotKey, snapshotPrefix } from "../../src/snapshots/archive";
-import { stubFor, uniqueDocId } from "../helpers/workerClient";
+import { CloseCode } from "../../src/protocol/closeCodes";
+import { RawClient, stubFor, uniqueDocId } from "../helpers/workerClient";
 import { change, configure, eventually, inObject, r2Keys, runAlarm, serverDoc, sha256Hex, store, typing } from "./helpers";
 
 const HOUR = 3_600_000;
@@ -264,6 +265,26 @@ describe("compaction", () => {
     await inObject(docId, (_, state) => void state.storage.sql.exec("DELETE FROM snapshot_chunks"));
     await evictDurableObject(stubFor(docId));
     expect((await serverDoc(docId)).getText("text").toString()).toBe(expected);
+  });
+
+  it("when the snapshot cannot be read, connections close with 4503 (retry) and the document loads once it can", async () => {
+    const docId = uniqueDocId("r2-unreadable");
+    const client = new Y.Doc();
+    await store(docId, typing(client, 5));
+    const key = await inObject(docId, async (object, state) => {
+      const { snapshot } = await object.compactor.compact("manual");
+      state.storage.sql.exec("DELETE FROM snapshot_chunks");
+      return snapshot.key;
+    });
+    const saved = new Uint8Array(await (await env.SNAPSHOTS.get(key))!.arrayBuffer());
+    await env.SNAPSHOTS.delete(key);
+    await evictDurableObject(stubFor(docId));
+    const refused = await RawClient.connect(docId);
+    const closed = await refused.closed;
+    expect(closed.code).toBe(CloseCode.tryAgainLater);
+    await env.SNAPSHOTS.put(key, saved);
+    const later = await RawClient.connect(docId);
+    expect((await later.fetchDoc()).getText("text").toString()).toBe(client.getText("text").toString());
   });
 
   it("sequence numbers keep growing after compaction empties the log", async () => {

@@ -10,7 +10,7 @@ import { configure, inObject, r2Keys, store, typing } from "./helpers";
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 20, 12);
 
-const record = (seq: number, createdAt: number): SnapshotRecord => ({ seq, createdAt, size: 1, sha256: "", key: `k${seq}`, reason: "quiet", encoding: "v2" });
+const record = (seq: number, createdAt: number): SnapshotRecord => ({ seq, createdAt, size: 1, sha256: "", key: `k${seq}`, reason: "quiet", encoding: "v2", v1Size: 1 });
 
 describe("retention", () => {
   it("keeps the newest N snapshots", () => {
