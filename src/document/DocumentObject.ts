@@ -158,6 +158,9 @@ export class DocumentObject extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     this.alarms.fired();
+    // The document was deleted after this alarm was set (a compaction in flight may set one as it
+    // fails against the emptied storage): nothing is left to do.
+    if (this.wiped) return;
     try {
       // Each kind of deferred work runs here and re-requests the alarm if it has more to do.
       await this.indexSync.runIfDue(); // never throws: a D1 outage must not hold up the work after it
@@ -193,6 +196,7 @@ export class DocumentObject extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: ArrayBuffer | string): Promise<void> {
+    if (this.wiped) return; // a late frame from a socket the delete closed
     try {
       await this.room.receive(this.connection(ws), message);
     } catch (error) {

@@ -96,6 +96,14 @@ describe("DELETE /v1/docs/:docId", () => {
     expect(await runInDurableObject(stubFor(id), (object: DocumentObject) => object.log.lastSeq())).toBe(1);
   });
 
+  it("an alarm set after the delete (by a compaction that failed against the emptied storage) finds nothing to do", async () => {
+    const id = await createDoc(uniqueDocId("delete-alarm"), updateOf((d) => d.getText("text").insert(0, "x")));
+    expect((await admin("DELETE", `/v1/docs/${id}`)).status).toBe(204);
+    await runInDurableObject(stubFor(id), (_: DocumentObject, state: DurableObjectState) => state.storage.setAlarm(Date.now() + 60_000));
+    expect(await runDurableObjectAlarm(stubFor(id))).toBe(true);
+    expect(await storedData(id)).toEqual({ log: 0, meta: 0, snapshots: 0, alarm: null });
+  });
+
   it("is 404 for an unknown document and 400 for a bad id", async () => {
     expect(await errorCode(await admin("DELETE", `/v1/docs/${uniqueDocId("delete-unknown")}`), 404)).toBe("not_found");
     expect(await errorCode(await admin("DELETE", "/v1/docs/no%20spaces"), 400)).toBe("invalid_doc_id");
