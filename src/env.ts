@@ -19,4 +19,6 @@ export interface Env extends SnapshotVars, LimitVars {
   ADMIN_CORS_ORIGINS?: string;
   /** Browser origins allowed to open a WebSocket (comma-separated); empty allows any. */
   ALLOWED_ORIGINS?: string;
+  /** Seconds between ghost-reaping runs while a document has connections (src/document/reaping.ts). */
+  REAP_INTERVAL_SECONDS?: string | number;
 }

@@ -59,9 +59,13 @@ export async function getDoc(request: AdminRequest, env: Env): Promise<Response>
   await requireAdmin(request, env.ADMIN_TOKEN);
   const docId = parseDocId(request.params.docId);
   const { indexedAt } = await requireIndexed(env, docId);
-  const record = await documentStub(env, docId).adminInfo(docId);
-  if (!record) throw new HttpError(404, "not_found", `No document "${docId}".`);
-  return Response.json(toView(record, indexedAt));
+  const info = await documentStub(env, docId).adminDetail(docId);
+  if (!info) throw new HttpError(404, "not_found", `No document "${docId}".`);
+  return Response.json({
+    ...toView(info.record, indexedAt),
+    wakes: info.wakes?.count ?? 0,
+    lastWakeAt: info.wakes ? new Date(info.wakes.lastAt).toISOString() : null,
+  });
 }
 
 /** PATCH: a JSON Merge Patch of the operator metadata (`null` removes a key). */

@@ -71,8 +71,8 @@ export const OPENAPI = {
       },
       get: {
         operationId: "getDocument",
-        summary: "A document's metadata, as the document sees it now.",
-        responses: { 200: json("The document.", ref("Document")), ...errors(400, 401, 404, 503) },
+        summary: "A document's metadata, as the document sees it now, with how often its object has started (`wakes`).",
+        responses: { 200: json("The document.", ref("DocumentDetail")), ...errors(400, 401, 404, 503) },
       },
       patch: {
         operationId: "patchDocumentMetadata",

@@ -5,6 +5,30 @@ export const DOC_ID_PATTERN_TEXT = "^[A-Za-z0-9_.:-]{1,128}$";
 export const isoTime = { type: "string", format: "date-time" };
 const nullable = (schema: object) => ({ anyOf: [schema, { type: "null" }] });
 
+const DOCUMENT_FIELDS = [
+  "id", "createdAt", "updatedAt", "sizeBytes", "storedBytes", "updateCount", "snapshotCount", "latestSnapshotSeq",
+  "latestSnapshotAt", "connections", "lastEditor", "metadata", "indexedAt",
+] as const;
+
+const documentProperties = {
+  id: { type: "string", pattern: DOC_ID_PATTERN_TEXT },
+  createdAt: isoTime,
+  updatedAt: { ...isoTime, description: "Last content change." },
+  sizeBytes: {
+    type: "integer",
+    description: "The whole document encoded as one Yjs update (V1), from what is stored: exact after a compaction, an upper bound between compactions.",
+  },
+  storedBytes: { type: "integer", description: "Bytes in the update log." },
+  updateCount: { type: "integer", description: "Entries in the log (one per group-commit batch), not yet folded into a snapshot." },
+  snapshotCount: { type: "integer" },
+  latestSnapshotSeq: nullable({ type: "integer" }),
+  latestSnapshotAt: nullable(isoTime),
+  connections: { type: "integer", description: "Live connections." },
+  lastEditor: nullable({ type: "string" }),
+  metadata: { $ref: "#/components/schemas/Metadata" },
+  indexedAt: nullable({ ...isoTime, description: "When the index row was last written." }),
+};
+
 export const schemas = {
   Error: {
     type: "object",
@@ -14,25 +38,19 @@ export const schemas = {
   Metadata: { type: "object", description: "Operator-set JSON (title, tags, anything); at most 16 KiB serialized.", additionalProperties: true },
   Document: {
     type: "object",
-    required: [
-      "id", "createdAt", "updatedAt", "sizeBytes", "storedBytes", "updateCount", "snapshotCount", "latestSnapshotSeq",
-      "latestSnapshotAt", "connections", "lastEditor", "metadata", "indexedAt",
-    ],
+    required: [...DOCUMENT_FIELDS],
+    additionalProperties: false,
+    properties: documentProperties,
+  },
+  DocumentDetail: {
+    type: "object",
+    description: "A document as its object sees it now, with how often the object has started.",
+    required: [...DOCUMENT_FIELDS, "wakes", "lastWakeAt"],
     additionalProperties: false,
     properties: {
-      id: { type: "string", pattern: DOC_ID_PATTERN_TEXT },
-      createdAt: isoTime,
-      updatedAt: { ...isoTime, description: "Last content change." },
-      sizeBytes: { type: "integer", description: "The whole document encoded as one Yjs update (V1)." },
-      storedBytes: { type: "integer", description: "Bytes in the update log." },
-      updateCount: { type: "integer", description: "Updates in the log, not yet folded into a snapshot." },
-      snapshotCount: { type: "integer" },
-      latestSnapshotSeq: nullable({ type: "integer" }),
-      latestSnapshotAt: nullable(isoTime),
-      connections: { type: "integer", description: "Live connections." },
-      lastEditor: nullable({ type: "string" }),
-      metadata: { $ref: "#/components/schemas/Metadata" },
-      indexedAt: nullable({ ...isoTime, description: "When the index row was last written." }),
+      ...documentProperties,
+      wakes: { type: "integer", description: "How many times the document's object has started since the document was created." },
+      lastWakeAt: nullable({ ...isoTime, description: "When it last started." }),
     },
   },
   DocumentList: {

@@ -16,9 +16,11 @@ import { type HistoryResult, type RestoreResult, SnapshotHistory, type SnapshotI
 import { SnapshotIndex, type SnapshotRecord } from "../snapshots/snapshotIndex";
 import { AlarmScheduler } from "./alarmScheduler";
 import { type Limits, readLimits } from "./limits";
+import { ghosts, readReapInterval } from "./reaping";
 import { Revocations } from "./revocations";
 import { type Session, SocketConnection } from "./connection";
 import { DocumentRoom } from "./room";
+import { CloseCode } from "../protocol/closeCodes";
 
 /** Internal request headers from the Worker, which has already authenticated the client. */
 export const SESSION_HEADER = "X-Quire-Session";
@@ -38,6 +40,8 @@ export class DocumentObject extends DurableObject<Env> {
   readonly history: SnapshotHistory;
   readonly limits: Limits;
   readonly revocations: Revocations;
+  /** Time between ghost-reaping runs while connections are open (REAP_INTERVAL_SECONDS). */
+  reapIntervalMs: number;
   /**
    * The open sockets with their wrappers: listed from the runtime on first use after a wake, then
    * kept current by accept and close, so a relay neither lists the sockets nor reads their
@@ -56,6 +60,8 @@ export class DocumentObject extends DurableObject<Env> {
     this.alarms = new AlarmScheduler(ctx.storage);
     this.meta = new DocumentMeta(ctx.storage.sql);
     this.facts = new DocumentFacts(this.meta);
+    this.facts.recordWake();
+    this.reapIntervalMs = readReapInterval(env.REAP_INTERVAL_SECONDS);
     this.admin = new DocumentAdmin(this, { sql: ctx.storage.sql, db: env.DB, snapshots: env.SNAPSHOTS });
     this.indexSync = new IndexSync({ meta: this.meta, alarms: this.alarms, db: env.DB, live: () => !this.wiped, collect: () => this.admin.record() });
     this.compactor = new Compactor(
@@ -115,11 +121,40 @@ export class DocumentObject extends DurableObject<Env> {
       this.openSockets().set(server, connection);
       await this.room.connect(connection);
       this.indexSync.markDirty();
+      this.scheduleReaping();
       return new Response(null, { status: 101, webSocket: client });
     } catch (error) {
       this.logError("fetch", request.headers.get(DOC_ID_HEADER), error);
       return errorJson(500, "internal_error", "the document failed to accept the connection");
     }
+  }
+
+  /**
+   * Closes the connections nothing was heard from for too long (src/document/reaping.ts) and tells
+   * the others their presence is gone; asks for the next run while connections stay open. Never throws.
+   */
+  private async reapGhosts(now = Date.now()): Promise<void> {
+    try {
+      const open = [...this.openSockets()].map(([ws, connection]) => ({
+        connection,
+        heardAt: Math.max(connection.session.connectedAt, connection.seenAt ?? 0, this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0),
+      }));
+      const silent = ghosts(open, now);
+      for (const { connection, heardAt } of silent) {
+        connection.close(CloseCode.connectionTimedOut, `nothing heard for ${Math.round((now - heardAt) / 1000)} s`);
+        await this.room.disconnect(connection);
+      }
+      if (silent.length > 0) this.indexSync.markDirty(); // the connection count changed
+      this.scheduleReaping(now);
+    } catch (error) {
+      this.logError("reapGhosts", this.docId, error);
+    }
+  }
+
+  /** Asks the shared alarm for the next reaping run, if any connection is open. */
+  private scheduleReaping(now = Date.now()): void {
+    if (this.connections().length === 0) return;
+    this.alarms.requestBy(now + this.reapIntervalMs).catch((error) => this.logError("scheduleReaping", this.docId, error));
   }
 
   /** Why a new connection is refused before the upgrade: a revoked token, or too many connections. */
@@ -163,8 +198,10 @@ export class DocumentObject extends DurableObject<Env> {
     if (this.wiped) return;
     try {
       // Each kind of deferred work runs here and re-requests the alarm if it has more to do.
+      await this.reapGhosts();
       await this.indexSync.runIfDue(); // never throws: a D1 outage must not hold up the work after it
       await this.compactor.runIfDue();
+      await this.compactor.retentionIfDue();
     } catch (error) {
       this.logError("alarm", null, error);
       throw error; // Alarms are retried with backoff when the handler throws.
@@ -198,7 +235,9 @@ export class DocumentObject extends DurableObject<Env> {
   override async webSocketMessage(ws: WebSocket, message: ArrayBuffer | string): Promise<void> {
     if (this.wiped) return; // a late frame from a socket the delete closed
     try {
-      await this.room.receive(this.connection(ws), message);
+      const connection = this.connection(ws);
+      connection.noteSeen();
+      await this.room.receive(connection, message);
     } catch (error) {
       this.logError("webSocketMessage", null, error);
     }
@@ -233,6 +272,12 @@ export class DocumentObject extends DurableObject<Env> {
   adminInfo(docId: string) {
     this.rememberDocId(docId);
     return this.admin.record();
+  }
+
+  /** The record plus how often this object has started (GET /v1/docs/:docId). */
+  async adminDetail(docId: string) {
+    const record = await this.adminInfo(docId);
+    return record && { record, wakes: this.facts.wakes() };
   }
 
   adminCreate(docId: string, init: { update?: Uint8Array; metadata?: Metadata }) {

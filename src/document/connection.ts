@@ -25,8 +25,12 @@ export interface Connection {
 }
 
 interface Attachment {
-  quire: { session: Session; presence: AwarenessEntry[] };
+  /** `seenAt`: when a message last came, to SEEN_PRECISION_MS; absent until the first one. */
+  quire: { session: Session; presence: AwarenessEntry[]; seenAt?: number };
 }
+
+/** How stale the stored last-message time may get: it is written at most this often per connection. */
+const SEEN_PRECISION_MS = 10_000;
 
 /** A Connection over a hibernatable WebSocket. */
 export class SocketConnection implements Connection {
@@ -55,7 +59,22 @@ export class SocketConnection implements Connection {
 
   /** Stores the presence in the attachment; the room keeps it under MAX_PRESENCE_BYTES, so it fits the 16 KiB. */
   setPresence(entries: AwarenessEntry[]): void {
-    const attachment = { quire: { session: this.session, presence: entries } };
+    this.store({ ...this.attachment.quire, presence: entries });
+  }
+
+  /** When a message last came from the client (as stored, so it survives hibernation), or null. */
+  get seenAt(): number | null {
+    return this.attachment.quire.seenAt ?? null;
+  }
+
+  /** A message came: remembered in the attachment, at most once per SEEN_PRECISION_MS. */
+  noteSeen(now = Date.now()): void {
+    if (now - (this.attachment.quire.seenAt ?? 0) < SEEN_PRECISION_MS) return;
+    this.store({ ...this.attachment.quire, seenAt: now });
+  }
+
+  private store(quire: Attachment["quire"]): void {
+    const attachment = { quire };
     this.ws.serializeAttachment(attachment);
     this.attachment = attachment;
   }

@@ -8,6 +8,11 @@ export interface EncodedSize {
   seq: number;
 }
 
+export interface Wakes {
+  count: number;
+  lastAt: number;
+}
+
 interface Activity {
   updatedAt: number;
   lastEditor: string | null;
@@ -60,6 +65,22 @@ export class DocumentFacts {
 
   setEncodedSize(size: EncodedSize): void {
     this.meta.set("encoded_size", JSON.stringify(size));
+  }
+
+  /**
+   * Counts a start of the document's object (a wake), with its time; an object that holds no
+   * document yet is not counted. One small write per wake.
+   */
+  recordWake(now = Date.now()): void {
+    if (!this.hasCreationTime()) return;
+    const wakes = this.wakes();
+    this.meta.set("wakes", JSON.stringify({ count: (wakes?.count ?? 0) + 1, lastAt: now } satisfies Wakes));
+  }
+
+  /** How often the object has started since the document was created, and when last. */
+  wakes(): Wakes | null {
+    const stored = this.meta.get("wakes");
+    return stored === null ? null : (JSON.parse(stored) as Wakes);
   }
 
   metadata(): Metadata {

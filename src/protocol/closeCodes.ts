@@ -20,6 +20,8 @@ export const CloseCode = {
   internalError: 4500,
   /** The document could not be loaded just now (its snapshot store is unreachable); reconnect soon. */
   tryAgainLater: 4503,
+  /** Nothing was heard from the client (no message, no heartbeat) for too long; a live client reconnects. */
+  connectionTimedOut: 4508,
   /** The connection's user sent more update bytes per second than MAX_UPDATE_BYTES_PER_SECOND allows. */
   updateRateExceeded: 4529,
   /** The connection sent more presence messages per second than MAX_PRESENCE_PER_SECOND allows. */

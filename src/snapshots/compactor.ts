@@ -5,7 +5,7 @@ import type { UpdateLog } from "../storage/updateLog";
 import { type SnapshotArchive, sha256Hex, snapshotKey, snapshotPrefix, seqOfKey } from "./archive";
 import type { SnapshotConfig } from "./config";
 import { applyEncoded, encodeDocument, SNAPSHOT_ENCODING } from "./encoding";
-import { expiredSnapshots } from "./retention";
+import { expiredSnapshots, nextExpiry } from "./retention";
 import type { SnapshotIndex, SnapshotReason, SnapshotRecord } from "./snapshotIndex";
 
 /** The live document the room holds; compaction encodes it rather than replaying the log again. */
@@ -167,6 +167,7 @@ export class Compactor {
     const trim = await this.trimThrough(seq, more);
 
     await this.applyRetention(now).catch((error) => console.error("snapshot retention failed", { docId: this.docKey(), error }));
+    await this.scheduleRetention(now);
     return { snapshot, created: true, blockingMs: Math.max(encodeMs, commitMs, trim.longestMs), timings: { encodeMs, commitMs, trimMs: trim.totalMs } };
   }
 
@@ -189,6 +190,30 @@ export class Compactor {
       console.error("trimming the compacted log failed; the next compaction retries", { docId: this.docKey(), error });
     }
     return { totalMs, longestMs };
+  }
+
+  /**
+   * Retention on its own schedule, from the alarm: snapshots expire by the calendar, so an idle
+   * document lets them go too. Applies what is due and asks the alarm for the next expiry (none if
+   * nothing will expire). Reads no document. Never throws.
+   */
+  async retentionIfDue(now = Date.now()): Promise<void> {
+    try {
+      if (expiredSnapshots(this.index.list(), now, this.config.keepLatest, this.config.keepDays).length > 0) await this.applyRetention(now);
+    } catch (error) {
+      console.error("snapshot retention failed", { docId: this.docKey(), error });
+    }
+    await this.scheduleRetention(now);
+  }
+
+  private async scheduleRetention(now: number): Promise<void> {
+    try {
+      const next = nextExpiry(this.index.list(), now, this.config.keepLatest, this.config.keepDays);
+      // Something expired now only if this run could not let it go: try again after the retry delay.
+      if (next !== null) await this.request(next <= now ? now + this.config.retryMs : next);
+    } catch (error) {
+      console.error("could not schedule snapshot retention", { docId: this.docKey(), error });
+    }
   }
 
   /**

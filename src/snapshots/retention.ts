@@ -20,3 +20,17 @@ export function expiredSnapshots(snapshots: readonly SnapshotRecord[], now: numb
   }
   return newestFirst.filter((s) => !kept.has(s.seq));
 }
+
+/**
+ * The next time retention would let a snapshot go if no new snapshot came: the first UTC midnight
+ * after `now` at which one expires, or null when none ever will (at most keepLatest snapshots, or
+ * none kept only for its day). Lets an idle document's alarm wake exactly when there is work.
+ */
+export function nextExpiry(snapshots: readonly SnapshotRecord[], now: number, keepLatest: number, keepDays: number): number | null {
+  if (expiredSnapshots(snapshots, now, keepLatest, keepDays).length > 0) return now;
+  const today = Math.floor(now / DAY_MS);
+  for (let day = today + 1; day <= today + keepDays + 1; day++) {
+    if (expiredSnapshots(snapshots, day * DAY_MS, keepLatest, keepDays).length > 0) return day * DAY_MS;
+  }
+  return null;
+}

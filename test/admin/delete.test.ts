@@ -80,7 +80,7 @@ describe("DELETE /v1/docs/:docId", () => {
     expect((await admin("DELETE", `/v1/docs/${id}`)).status).toBe(204);
     const client = await RawClient.connect(id);
     expect((await client.fetchDoc()).getText("text").toString()).toBe("");
-    await expect.poll(async () => (await getDocument(env.DB, id))?.record.connections).toBe(1);
+    await expect.poll(async () => (await getDocument(env.DB, id))?.record.connections, { timeout: 15_000 }).toBe(1);
     client.close();
   });
 

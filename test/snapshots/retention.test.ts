@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import * as Y from "yjs";
 import { snapshotKey, snapshotPrefix } from "../../src/snapshots/archive";
-import { expiredSnapshots } from "../../src/snapshots/retention";
+import { expiredSnapshots, nextExpiry } from "../../src/snapshots/retention";
 import type { SnapshotRecord } from "../../src/snapshots/snapshotIndex";
 import { uniqueDocId } from "../helpers/workerClient";
 import { configure, inObject, r2Keys, store, typing } from "./helpers";
@@ -30,6 +30,13 @@ describe("retention", () => {
     expect(expiredSnapshots(all, NOW, 1, 3).map((s) => s.seq)).toEqual([5, 2, 1]);
   });
 
+  it("knows the next midnight a snapshot expires, so an idle document wakes only then", () => {
+    const all = [record(1, NOW - DAY), record(2, NOW)]; // kept: the newest, and yesterday's for its day
+    expect(nextExpiry(all, NOW, 1, 3)).toBe((Math.floor(NOW / DAY) + 2) * DAY); // yesterday leaves a 3-day window in 2 days
+    expect(nextExpiry([record(1, NOW - 40 * DAY), record(2, NOW)], NOW, 1, 3)).toBe(NOW); // already expired
+    expect(nextExpiry([record(1, NOW - DAY), record(2, NOW)], NOW, 2, 3)).toBeNull(); // kept by count forever
+  });
+
   it("always keeps the newest snapshot, whatever the settings", () => {
     expect(expiredSnapshots([record(1, 0), record(2, 1)], NOW, 0, 0).map((s) => s.seq)).toEqual([1]);
   });
@@ -38,8 +45,10 @@ describe("retention", () => {
     const docId = uniqueDocId("retain");
     await configure(docId, { keepLatest: 1, keepDays: 2, maxUpdates: 1000 });
     const client = new Y.Doc();
+    // Real time: retention also runs from the alarm (on the real clock) when a snapshot expires.
+    const now = Date.now();
     // Two snapshots on each of three days, the last of them today.
-    for (const [i, at] of [NOW - 2 * DAY, NOW - 2 * DAY + 1, NOW - DAY, NOW - DAY + 1, NOW, NOW + 1].entries()) {
+    for (const [i, at] of [now - 2 * DAY, now - 2 * DAY + 1, now - DAY, now - DAY + 1, now, now + 1].entries()) {
       await store(docId, typing(client, 1, i));
       await inObject(docId, (object) => object.compactor.compact("manual", at));
     }
