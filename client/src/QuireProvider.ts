@@ -192,6 +192,7 @@ export class QuireProvider extends ObservableV2<QuireProviderEvents> {
     this.saves.connectionOpened();
     this.setStatus("connected");
     this.heartbeat?.start();
+    this.presence.connected();
     this.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
     const presence = this.presence.localFrame();
     if (presence) this.send(presence);
