@@ -6,15 +6,15 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
+// No parameter properties: the benchmarks load this file with Node's type stripping.
 export class SdkProcess {
   readonly clientId: number;
+  private readonly child: ChildProcess;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
 
-  private constructor(
-    private readonly child: ChildProcess,
-    clientId: number,
-  ) {
+  private constructor(child: ChildProcess, clientId: number) {
+    this.child = child;
     this.clientId = clientId;
   }
 
