@@ -110,7 +110,7 @@ export class RawClient {
         ws.send(this.codec.sync(STEP1, Y.encodeStateVector(this.options.doc ?? new Y.Doc())));
         resolve();
       });
-      ws.once("error", (error) => {
+      ws.on("error", (error) => {
         reject(error);
         this.failed?.(error);
       });

@@ -56,14 +56,15 @@ export function targetsTable(run: RunRecord): Table {
   const nameOf = (key: string) => run.servers.find((s) => s.key === key)?.name ?? key;
   const quires = QUIRES.filter((key) => run.servers.some((s) => s.key === key));
   const rows = quires.flatMap((quire) =>
-    GOALS.map((goal) => {
+    GOALS.flatMap((goal) => {
       const mine = goal.value(run, quire);
+      if (mine === null) return [];
       const theirs = goal.peer ? goal.value(run, goal.peer) : null;
       const ratio = goal.peer ? (mine !== null && theirs !== null && Number.isFinite(theirs) && theirs > 0 ? mine / theirs : null) : mine;
       const bound = (b: number) => (goal.unit === "x" ? `${b.toFixed(1)}x` : `${b} µs`);
       const peer = goal.peer ? `${nameOf(goal.peer)}: ${theirs === null ? "-" : goal.format(theirs)}` : "-";
       const shownRatio = goal.unit === "x" && ratio !== null && Number.isFinite(ratio) ? `${ratio < 0.1 ? ratio.toFixed(3) : ratio.toFixed(2)}x` : "-";
-      return [`${goal.figure} (${nameOf(quire)})`, mine === null ? "-" : goal.format(mine), peer, shownRatio, bound(goal.floor), bound(goal.aim), verdict(goal, ratio)];
+      return [[`${goal.figure}: ${nameOf(quire)}`, goal.format(mine), peer, shownRatio, bound(goal.floor), bound(goal.aim), verdict(goal, ratio)]];
     }),
   );
   return {

@@ -13,31 +13,47 @@ import { appendUpdates, loadB4 } from "./trace.ts";
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
-/** Servers started so far, stopped on the way out, also when the run is interrupted. */
+/** Servers started so far, stopped on the way out, also when the run is interrupted or crashes. */
 const targets: Target[] = [];
 let stopping: Promise<unknown> | null = null;
 const stopAll = () => (stopping ??= Promise.allSettled(targets.map((t) => t.stop())));
+const stopAndExit = (code: number) => void stopAll().then(() => process.exit(code));
+/** A server being started is not in `targets` yet: an interruption then waits for it. */
+let starting = false;
+let interrupted = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
     log(`\n${signal}: stopping the servers`);
-    void stopAll().then(() => process.exit(130));
+    interrupted = true;
+    if (!starting) stopAndExit(130);
   });
 }
+process.on("uncaughtException", (error) => {
+  log(`\nuncaught: ${error.stack ?? error.message}\nstopping the servers`);
+  stopAndExit(1);
+});
 
 /** Starts every configured server; one that does not start is reported and left out. */
 async function startAll(): Promise<Record<string, string>> {
+  const unknown = config.servers.filter((key) => !STARTERS[key]);
+  if (unknown.length) throw new Error(`unknown server ${unknown.join(", ")} in BENCH_SERVERS; known: ${Object.keys(STARTERS).join(", ")}`);
   const notStarted: Record<string, string> = {};
   for (const key of config.servers) {
-    const start = STARTERS[key];
-    if (!start) throw new Error(`unknown server ${key}; known: ${Object.keys(STARTERS).join(", ")}`);
     const started = performance.now();
+    starting = true;
     try {
-      const these = await start();
+      const these = await STARTERS[key]();
       targets.push(...these);
       log(`started ${these.map((t) => t.name).join(" and ")} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     } catch (error) {
       notStarted[key] = (error as Error).message.split("\n")[0];
       log(`SKIPPED ${key}: it did not start: ${notStarted[key]}`);
+    } finally {
+      starting = false;
+    }
+    if (interrupted) {
+      await stopAll();
+      process.exit(130);
     }
   }
   return notStarted;
@@ -87,4 +103,8 @@ async function main(): Promise<void> {
   for (const file of writeResults(run)) log(`wrote ${file}`);
 }
 
-await main();
+try {
+  await main();
+} finally {
+  await stopAll();
+}
