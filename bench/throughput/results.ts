@@ -29,6 +29,7 @@ function markdown(run: RunRecord, charts: string[]): string {
     `- Runtimes: Node ${m.node}, wrangler ${m.wrangler}, workerd ${m.workerd}`,
     `- Rounds: ${run.config.rounds} (${fmt(run.elapsedS / 60)} min); servers in an order that rotates each round; medians over rounds`,
     `- Settings: \`${JSON.stringify(settings)}\``,
+    `- Other work on the machine, per round: ${contentionLine(run)}`,
     "",
     "Local figures show the shape, not production latency: workerd's SQLite commits locally with no replication, and every process shares two cores.",
   ];
@@ -38,6 +39,13 @@ function markdown(run: RunRecord, charts: string[]): string {
     if (charts.includes(table.id)) lines.push("", `![${table.id}](charts/${table.id}.svg)`);
   }
   return `${lines.join("\n")}\n`;
+}
+
+function contentionLine(run: RunRecord): string {
+  const rounds = run.rounds.filter((r) => r.contention);
+  if (rounds.length === 0) return "not measured";
+  const each = rounds.map(({ round, contention: c }) => `round ${round}: ${fmt(c!.otherCores, 2)} cores busy with other processes, ${fmt(c!.iowaitCores, 2)} cores in I/O wait, load average ${fmt(c!.loadAverage)}`);
+  return `${each.join("; ")} (out of ${run.machine.cores} cores)`;
 }
 
 /** Writes every output of `run`; returns the files written. */

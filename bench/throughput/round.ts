@@ -1,5 +1,6 @@
 // One round: every scenario against every server, one server at a time, in the round's order.
 import type { Config, Scenario } from "./config.ts";
+import { type Contention, watchContention } from "./contention.ts";
 import type { LatencySummary } from "./latency.ts";
 import { quiet } from "./quiet.ts";
 import { type CatchUpResult, catchUp } from "./scenarios/catchUp.ts";
@@ -28,6 +29,8 @@ export interface RoundResult {
   hibernatedJoin?: { target: string; idleS: number; ms: number };
   /** Scenarios that failed on a server, with the reason; the run goes on. */
   failures: { scenario: string; target: string; error: string }[];
+  /** Other work on the machine during the round (absent in records from before it was measured). */
+  contention?: Contention;
 }
 
 export interface Workload {
@@ -43,6 +46,7 @@ const latency = (s: LatencySummary) => `p50 ${ms(s.p50)} ms, p99 ${ms(s.p99)} ms
 
 export async function runRound(r: number, order: Target[], config: Config, work: Workload, stamp: string, log: Log): Promise<RoundResult> {
   const result: RoundResult = { round: r + 1, order: order.map((t) => t.key), replay: {}, fanOut: {}, presence: {}, crowd: {}, joins: {}, catchUp: {}, failures: [] };
+  const contention = watchContention(order);
   const docName = (target: Target, scenario: string) => `bench-${stamp}-${target.key}-r${r + 1}-${scenario}`;
   const wants = (scenario: Scenario) => config.scenarios.includes(scenario);
   /** Runs one scenario on one server after it has gone quiet; a failure is recorded, not thrown. */
@@ -117,6 +121,9 @@ export async function runRound(r: number, order: Target[], config: Config, work:
     for (const holder of holders) holder.client.close();
     hibernating?.holder.client.close();
   }
+  result.contention = contention();
+  const { otherCores, iowaitCores, loadAverage } = result.contention;
+  log(`  (other processes on the machine used ${otherCores.toFixed(2)} cores on average, I/O wait ${iowaitCores.toFixed(2)} cores, load average ${loadAverage.toFixed(1)})`);
   return result;
 }
 
