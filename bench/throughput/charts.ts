@@ -18,9 +18,7 @@ function perServer(run: RunRecord, chart: Omit<Chart, "groups">, values: (key: s
 export function buildCharts(run: RunRecord): Chart[] {
   const { config } = run;
   const charts: Chart[] = [
-    perServer(run, { id: "replay", title: `B4 replay: ${run.trace.updates.toLocaleString("en-US")} updates through the server`, unit: "updates/s", series: ["updates/s (median)"], better: "higher" }, (key) => [
-      finite(median(across(run, (r) => r.replay[key]?.updatesPerSecond))),
-    ]),
+    replayChart(run),
     perServer(run, { id: "fanout", title: `Fan-out: one writer at ${config.fanOutRate} updates/s, p99 send-to-receipt latency`, unit: "ms", series: config.fanOutReaders.map((n) => `p99, ${n} reader${n === 1 ? "" : "s"}`), better: "lower" }, (key) =>
       config.fanOutReaders.map((n) => pct(across(run, (r) => r.fanOut[key]?.[n]), "p99")),
     ),
@@ -43,6 +41,17 @@ export function buildCharts(run: RunRecord): Chart[] {
     }),
   ];
   return charts.filter((c) => c.groups.length > 0);
+}
+
+function replayChart(run: RunRecord): Chart {
+  const title = `B4 replay: ${run.trace.updates.toLocaleString("en-US")} updates through the server`;
+  const chart = perServer(run, { id: "replay", title, unit: "updates/s", series: ["updates/s (median)"], better: "higher" }, (key) => [finite(median(across(run, (r) => r.replay[key]?.updatesPerSecond)))]);
+  for (const group of chart.groups) {
+    const key = run.servers.find((s) => s.name === group.label)!.key;
+    const unfinished = across(run, (r) => r.replay[key]).filter((r) => !r.finished).length;
+    if (unfinished) group.marks = [`at least: did not finish in ${unfinished} of ${run.rounds.length} rounds`];
+  }
+  return chart;
 }
 
 function joinChart(run: RunRecord): Chart {

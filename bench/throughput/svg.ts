@@ -8,7 +8,8 @@ export interface Chart {
   /** Appended to value labels: "ms", "updates/s", "MiB". */
   unit: string;
   series: string[];
-  groups: { label: string; values: (number | null)[] }[];
+  /** Per group, one value per series; `marks` adds words to a value's label, such as "did not finish". */
+  groups: { label: string; values: (number | null)[]; marks?: (string | null)[] }[];
   /** Which way is better, said under the title. */
   better: "lower" | "higher";
 }
@@ -16,7 +17,7 @@ export interface Chart {
 const COLORS = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759"];
 const WIDTH = 960;
 const LABEL_W = 300;
-const VALUE_W = 130;
+const VALUE_W = 190;
 const PLOT_W = WIDTH - LABEL_W - VALUE_W;
 const BAR_H = 14;
 const BAR_GAP = 3;
@@ -83,7 +84,8 @@ export function renderSvg(chart: Chart): string {
       }
       const w = Math.max(1, scale.x(value));
       out.push(`<rect x="${LABEL_W}" y="${y}" width="${w.toFixed(1)}" height="${BAR_H}" fill="${COLORS[s % COLORS.length]}"/>`);
-      out.push(`<text x="${(LABEL_W + w + 4).toFixed(1)}" y="${y + BAR_H - 3}">${escape(`${label(value)} ${chart.unit}`)}</text>`);
+      const mark = group.marks?.[s] ? ` (${group.marks[s]})` : "";
+      out.push(`<text x="${(LABEL_W + w + 4).toFixed(1)}" y="${y + BAR_H - 3}">${escape(`${label(value)} ${chart.unit}${mark}`)}</text>`);
     });
   });
   out.push(`<line x1="${LABEL_W}" y1="${TOP - 6}" x2="${LABEL_W}" y2="${plotBottom}" stroke="#333"/>`);

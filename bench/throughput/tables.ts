@@ -33,7 +33,7 @@ function replayTable(run: RunRecord): Table {
     title: `B4 replay: ${int(run.trace.updates)} updates, one per patch, writer -> server -> reader, at most ${run.config.b4Window} in flight (median of ${rounds(run)})`,
     header: ["server", "updates/s", "wall", "server CPU µs/update", "each round (updates/s)", "result"],
     rows,
-    notes: [`A replay that does not finish within ${timeout} s is stopped; its updates/s, the updates the reader had by then over ${timeout} s, is a lower bound.`],
+    notes: [`A replay that does not finish within ${timeout} s is stopped; its updates/s, the updates the reader had by then over ${timeout} s, is a lower bound, and so is a median over rounds that include one (">=").`],
   };
 }
 
