@@ -17,6 +17,8 @@ export interface Machine {
   branch: string;
   /** Uncommitted changes, other than earlier results, when the run started. */
   dirty: boolean;
+  /** Their `git status --porcelain` lines (absent in records from before they were kept). */
+  changes?: string[];
 }
 
 const packageVersion = (name: string) => {
@@ -48,5 +50,6 @@ export function machineFacts(): Machine {
     commit: git("rev-parse", "--short", "HEAD") || "unknown",
     branch: git("rev-parse", "--abbrev-ref", "HEAD") || "unknown",
     dirty: changes.length > 0,
+    changes,
   };
 }

@@ -24,7 +24,7 @@ function markdown(run: RunRecord, charts: string[]): string {
     "What each server, scenario and setting means: [throughput/README.md](throughput/README.md).",
     "",
     `- Date: ${run.date}`,
-    `- Code: commit ${m.commit} on ${m.branch}${m.dirty ? ", with uncommitted changes" : " (clean tree)"}`,
+    `- Code: commit ${m.commit} on ${m.branch}${m.dirty ? `, with uncommitted changes${m.changes ? `: ${m.changes.map((c) => `\`${c.trim()}\``).join(", ")}` : ""}` : " (clean tree)"}`,
     `- Machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB memory, shared by the clients and the servers`,
     `- Runtimes: Node ${m.node}, wrangler ${m.wrangler}, workerd ${m.workerd}`,
     `- Rounds: ${run.config.rounds} (${fmt(run.elapsedS / 60)} min); servers in an order that rotates each round; medians over rounds`,
