@@ -83,14 +83,7 @@ export async function deleteDoc(request: AdminRequest, env: Env): Promise<Respon
   await requireAdmin(request, env.ADMIN_TOKEN);
   const docId = parseDocId(request.params.docId);
   const stub = documentStub(env, docId);
-  let existed: boolean;
-  try {
-    ({ existed } = await stub.adminDelete(docId));
-  } finally {
-    // Fails by design: the object aborts its own instance. Also after a failed delete, so nothing
-    // cached in memory outlives what storage lost.
-    await stub.adminReset(docId).catch(() => undefined);
-  }
+  const { existed } = await stub.adminDelete(docId);
   if (!existed) throw new HttpError(404, "not_found", `No document "${docId}".`);
   return new Response(null, { status: 204 });
 }

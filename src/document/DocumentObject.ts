@@ -213,6 +213,9 @@ export class DocumentObject extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     this.alarms.fired();
+    // The document was deleted after this alarm was set (a compaction in flight may set one as it
+    // fails against the emptied storage): nothing is left to do.
+    if (this.wiped) return;
     try {
       // Each kind of deferred work runs here and re-requests the alarm if it has more to do.
       await this.reapGhosts();
@@ -253,6 +256,7 @@ export class DocumentObject extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: ArrayBuffer | string): Promise<void> {
+    if (this.wiped) return; // a late frame from a socket the delete closed
     try {
       const connection = this.connection(ws);
       connection.noteSeen();
@@ -345,21 +349,19 @@ export class DocumentObject extends DurableObject<Env> {
   }
 
   /**
-   * Drops this instance after a delete, so nothing cached in memory (the room, compaction state)
-   * outlives the document; the next contact constructs a fresh one. The call itself fails with the
-   * abort. Deliberately does not record the id, which would write to the emptied storage.
+   * Deletes everything this object stores, alarm included; the next contact starts an empty document.
+   * Every part that caches what storage held forgets it here, so nothing in memory outlives the
+   * document. (`ctx.abort()` would reset the instance too, but logs an uncaught error every time.)
    */
-  adminReset(docId: string): void {
-    this.ctx.abort(`instance reset after deleting document ${docId} (expected)`);
-  }
-
-  /** Deletes everything this object stores, alarm included; the next contact starts an empty document. */
   async wipeStorage(): Promise<void> {
     this.wiped = true;
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.alarms.fired();
     this.indexSync.forget();
+    this.facts.forget();
+    this.log.forget();
+    this.compactor.forget();
     this.events.forget();
     await this.room.reset();
   }

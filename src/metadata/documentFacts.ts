@@ -42,6 +42,11 @@ export class DocumentFacts {
     return { createdAt: now, isNew: true };
   }
 
+  /** Forgets the cached creation time after the storage under it was deleted. */
+  forget(): void {
+    this.createdAt = null;
+  }
+
   hasCreationTime(): boolean {
     return this.meta.get("created_at") !== null;
   }

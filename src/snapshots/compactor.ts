@@ -55,6 +55,12 @@ export class Compactor {
     public config: SnapshotConfig,
   ) {}
 
+  /** Forgets the log counts and any retry wait after the storage under them was deleted. */
+  forget(): void {
+    this.tail = null;
+    this.retryAfter = 0;
+  }
+
   /**
    * Applies the newest snapshot (local copy, else R2) and every update logged after it. Returns the
    * document's size as its V1 encoding, as far as storage tells (null when it does not).
