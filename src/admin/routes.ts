@@ -1,5 +1,6 @@
-// The admin routes (documents, webhooks) in one table: src/index.ts registers it, openapi.ts describes it, and
-// test/admin/openapi.test.ts checks that every /v1 route registered is described and vice versa.
+// The admin routes (documents, webhooks) in one table: src/index.ts registers it, openapi.ts
+// describes it, and test/admin/openapi.test.ts checks that every /v1 route registered is described
+// and vice versa.
 import type { RouterType } from "itty-router";
 import type { Env } from "../env";
 import { getJson, getUpdate, postUpdate } from "./content";
