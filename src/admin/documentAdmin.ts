@@ -199,6 +199,11 @@ export class DocumentAdmin {
     });
   }
 
+  /** Whether the document exists: it holds content or has clients connected (maybe not yet indexed). */
+  exists(): boolean {
+    return this.hasContent() || this.host.connections().length > 0;
+  }
+
   private hasContent(): boolean {
     return this.host.facts.activity() !== null || this.host.facts.hasCreationTime() || this.host.log.lastSeq() > 0;
   }

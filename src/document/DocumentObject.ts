@@ -338,7 +338,9 @@ export class DocumentObject extends DurableObject<Env> {
     return this.admin.disconnect(filter);
   }
 
-  adminRevoke(docId: string, userId: string | null) {
+  /** Revokes access; with `ifExists`, only for a document that exists here (null otherwise, nothing written). */
+  adminRevoke(docId: string, userId: string | null, ifExists = false) {
+    if (ifExists && !this.admin.exists()) return null;
     this.rememberDocId(docId);
     return this.admin.revoke(userId);
   }

@@ -50,6 +50,8 @@ export class DocumentRoom {
   /** Per user (a reconnect does not refill it) and per connection, in memory only. */
   private readonly updateBuckets = new Map<string, RateBucket>();
   private readonly presenceBuckets = new Map<string, RateBucket>();
+  /** Connections closed for a frame of theirs, whose close waits for the answers owed before it. */
+  private readonly closing = new Set<string>();
 
   constructor(
     private readonly store: DocumentStore,
@@ -145,6 +147,7 @@ export class DocumentRoom {
 
   /** A connection ended: tell the others the presence it owned is gone, so no cursor lingers. */
   disconnect(connection: Connection): Promise<void> {
+    this.closing.delete(connection.session.id);
     return this.enqueue(connection, () => {
       this.owners.release(connection);
       this.presenceBuckets.delete(connection.session.id);
@@ -155,18 +158,27 @@ export class DocumentRoom {
 
   /** Runs a connection's task in order; its failures close that connection and nothing else. */
   private enqueue(connection: Connection, task: () => Promise<void> | void): Promise<void> {
-    return this.serialized(task).catch((error) => {
-      if (error instanceof CloseConnection) return connection.close(error.code, error.reason);
+    return this.serialized(() => (this.closing.has(connection.session.id) ? undefined : task())).catch((error) => {
+      if (error instanceof CloseConnection) return this.closeAfterAnswers(connection, error.code, error.reason);
       if (error instanceof ProtocolError) {
-        return connection.close(error.unknownType ? CloseCode.unsupportedMessage : CloseCode.malformedMessage, error.message);
+        return this.closeAfterAnswers(connection, error.unknownType ? CloseCode.unsupportedMessage : CloseCode.malformedMessage, error.message);
       }
       if (error instanceof DocumentUnavailable) {
         console.error("document room: the document could not be loaded", error.cause);
-        return connection.close(CloseCode.tryAgainLater, "the document cannot be loaded right now; reconnect soon");
+        return this.closeAfterAnswers(connection, CloseCode.tryAgainLater, "the document cannot be loaded right now; reconnect soon");
       }
       console.error("document room: closing a connection after an internal error", error);
-      connection.close(CloseCode.internalError, "internal error");
+      this.closeAfterAnswers(connection, CloseCode.internalError, "internal error");
     });
+  }
+
+  /**
+   * Closes a connection after the answers owed to its earlier frames (acks, sync replies waiting for
+   * the buffered batch), so a close never overtakes them; frames it sends meanwhile are ignored.
+   */
+  private closeAfterAnswers(connection: Connection, code: number, reason: string): void {
+    this.closing.add(connection.session.id);
+    this.commits.afterBuffered(connection, () => connection.close(code, reason));
   }
 
   /** Runs a task after every earlier one; its result or error goes to the caller alone. */
