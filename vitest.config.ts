@@ -21,7 +21,7 @@ export default defineConfig({
         test: {
           name: "workers",
           setupFiles: ["./test/metadata/applyMigrations.ts"],
-          include: ["test/{protocol,document,auth,storage,snapshots,metadata,admin}/**/*.test.ts"],
+          include: ["test/{protocol,document,auth,storage,snapshots,metadata,admin,events,webhooks}/**/*.test.ts"],
         },
       },
       {

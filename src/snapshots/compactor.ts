@@ -40,6 +40,8 @@ export class Compactor {
   private retryAfter = 0;
   private running: Promise<unknown> = Promise.resolve();
   trimBatch = TRIM_BATCH;
+  /** Told about each new snapshot inside the transaction that records it (its change event). */
+  onSnapshot: (snapshot: SnapshotRecord) => void = () => {};
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -160,6 +162,7 @@ export class Compactor {
     const started = performance.now();
     const more = this.storage.transactionSync(() => {
       this.index.record(snapshot, bytes);
+      this.onSnapshot(snapshot);
       return this.log.deleteThrough(seq, this.trimBatch);
     });
     this.tail = null;
