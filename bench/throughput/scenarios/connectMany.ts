@@ -4,11 +4,11 @@ import { type ClientOptions, connect, type RawClient } from "../client.ts";
 const BATCH = 25;
 
 /** Connects `count` clients with the options `optionsOf(i)` gives; all synced, or none left open. */
-export async function connectMany(count: number, optionsOf: (i: number) => ClientOptions): Promise<RawClient[]> {
+export async function connectMany(count: number, optionsOf: (i: number) => ClientOptions | Promise<ClientOptions>): Promise<RawClient[]> {
   const clients: RawClient[] = [];
   try {
     for (let i = 0; i < count; i += BATCH) {
-      const batch = Array.from({ length: Math.min(BATCH, count - i) }, (_, j) => connect(optionsOf(i + j)));
+      const batch = Array.from({ length: Math.min(BATCH, count - i) }, async (_, j) => connect(await optionsOf(i + j)));
       const settled = await Promise.allSettled(batch);
       for (const result of settled) if (result.status === "fulfilled") clients.push(result.value);
       const failed = settled.find((result) => result.status === "rejected");

@@ -123,10 +123,10 @@ export async function crowd(target: Target, docName: string, options: CrowdOptio
   const typists = Array.from({ length: options.clients }, (_, i) => new Typist(perClient, i > 0));
   const latencies: number[] = [];
   observe(typists[0], typists, latencies);
-  const url = await target.url(docName);
   let clients: RawClient[] = [];
   try {
-    clients = await connectMany(typists.length, (i) => ({ url, dialect: target.dialect, docName, doc: typists[i].doc, onUpdate: typists[i].receive }));
+    // Every client is a user of its own (for Quire, its own token), as in an application.
+    clients = await connectMany(typists.length, async (i) => ({ url: await target.url(docName), dialect: target.dialect, docName, doc: typists[i].doc, onUpdate: typists[i].receive }));
     clients.forEach((client, i) => (typists[i].client = client));
     const random = mulberry32(0xb4);
     const sends: { at: number; typist: Typist }[] = [];

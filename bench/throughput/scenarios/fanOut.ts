@@ -25,12 +25,12 @@ export async function fanOut(target: Target, docName: string, readerCount: numbe
       arrivals.add();
     }
   };
-  const url = await target.url(docName);
   let readers: RawClient[] = [];
   let writer: RawClient | null = null;
   try {
-    readers = await connectMany(readerCount, () => ({ url, dialect: target.dialect, docName, onUpdate }));
-    writer = await connect({ url, dialect: target.dialect, docName });
+    // Every client is a user of its own (for Quire, its own token), as in an application.
+    readers = await connectMany(readerCount, async () => ({ url: await target.url(docName), dialect: target.dialect, docName, onUpdate }));
+    writer = await connect({ url: await target.url(docName), dialect: target.dialect, docName });
     const frames = appends.updates.map((update) => writer!.codec.update(update));
     const started = performance.now();
     for (let k = 0; k < frames.length; k++) {

@@ -44,10 +44,10 @@ export async function presence(target: Target, docName: string, clientCount: num
       arrivals.add();
     }
   };
-  const url = await target.url(docName);
   let clients: RawClient[] = [];
   try {
-    clients = await connectMany(clientCount, (i) => ({ url, dialect: target.dialect, docName, onAwareness: onAwarenessOf(i) }));
+    // Every client is a user of its own (for Quire, its own token), as in an application.
+    clients = await connectMany(clientCount, async (i) => ({ url: await target.url(docName), dialect: target.dialect, docName, onAwareness: onAwarenessOf(i) }));
     const perClient = Math.round(rate * seconds);
     const sends: { at: number; client: number; clock: number }[] = [];
     for (let clock = 1; clock <= perClient; clock++) {

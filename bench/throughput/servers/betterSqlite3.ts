@@ -1,9 +1,9 @@
 // Makes better-sqlite3 (used by @hocuspocus/extension-sqlite) loadable by the project's Node 22.
 // better-sqlite3 is not an N-API addon: it must be compiled for the exact Node ABI that loads it.
-// Its install script tries a prebuilt download (GitHub: unreachable here), then compiles with the
-// headers npm is configured with, which on this machine are the system Node 20's (nodedir=/usr).
-// The result loads in Node 20 only; this rebuilds it from source with Node 22's headers, which the
-// npm registry ships in the `node-<platform>-<arch>` package that the `node` devDependency uses.
+// Its install script (which package.json's allowScripts leaves off) would try a prebuilt download
+// (GitHub: unreachable here), then compile with the system Node 20's headers. This compiles it
+// from source with Node 22's headers, which the npm registry ships in the `node-<platform>-<arch>`
+// package that the `node` devDependency uses, the first time the benchmark needs it.
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -48,8 +48,11 @@ export async function ensureBetterSqlite3(log: (line: string) => void): Promise<
   log(`  better-sqlite3 does not load in Node ${version} (${error}); rebuilding it from source with Node ${version}'s headers (about 1 min)`);
   const headers = await nodeHeaders(version);
   try {
+    // node-gyp straight, not `npm rebuild`: package.json's allowScripts keeps npm from running
+    // better-sqlite3's install script (so a plain npm install compiles nothing), rebuilds included.
     const env = { ...process.env, PATH: `${BIN}:${process.env.PATH ?? ""}` };
-    await run("npm", ["rebuild", "better-sqlite3", `--nodedir=${headers.dir}`], { cwd: ROOT, env, timeout: 600_000 });
+    const nodeGyp = join((await run("npm", ["root", "-g"])).stdout.trim(), "npm", "node_modules", "node-gyp", "bin", "node-gyp.js");
+    await run(NODE, [nodeGyp, "rebuild", "--release", `--nodedir=${headers.dir}`], { cwd: join(ROOT, "node_modules", "better-sqlite3"), env, timeout: 600_000 });
   } finally {
     if (headers.temporary) rmSync(headers.dir, { recursive: true, force: true });
   }

@@ -15,20 +15,17 @@ export async function startQuire(config?: string): Promise<Target[]> {
   const proxy = listenerOf(Number(new URL(dev.url).port));
   const group = proxy === null ? null : groupOf(proxy);
   const workerd = () => (group === null ? [] : groupMembers(group).filter((m) => m.comm.includes("workerd")));
-  const tokens = new Map<string, string>();
+  // A user of its own for every connection, as in an application: the per-user limits
+  // (MAX_CONNECTIONS_PER_USER, update bytes per second) are about one person, not a crowd.
+  let users = 0;
   const token = async (docName: string) => {
-    let value = tokens.get(docName);
-    if (!value) {
-      const response = await fetch(`${dev.url}/v1/docs/${docName}/tokens`, {
-        method: "POST",
-        headers: { Authorization: "Bearer dev-admin-token", "Content-Type": "application/json" },
-        body: JSON.stringify({ access: "write", userId: "bench" }),
-      });
-      if (!response.ok) throw new Error(`token for ${docName}: ${response.status} ${await response.text()}`);
-      value = ((await response.json()) as { token: string }).token;
-      tokens.set(docName, value);
-    }
-    return value;
+    const response = await fetch(`${dev.url}/v1/docs/${docName}/tokens`, {
+      method: "POST",
+      headers: { Authorization: "Bearer dev-admin-token", "Content-Type": "application/json" },
+      body: JSON.stringify({ access: "write", userId: `bench-${++users}` }),
+    });
+    if (!response.ok) throw new Error(`token for ${docName}: ${response.status} ${await response.text()}`);
+    return ((await response.json()) as { token: string }).token;
   };
   const memory = (): Memory => {
     const sizes = workerd().map((m) => rssOf(m.pid));
