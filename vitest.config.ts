@@ -22,7 +22,7 @@ export default defineConfig({
         test: {
           name: "workers",
           setupFiles: ["./test/metadata/applyMigrations.ts"],
-          include: ["test/{protocol,document,auth,storage,snapshots,metadata,admin}/**/*.test.ts"],
+          include: ["test/{protocol,document,auth,storage,snapshots,metadata,admin,events,webhooks}/**/*.test.ts"],
           // Bounds for failing tests only (passing ones finish as soon as their events come): generous,
           // so the time-dependent tests (compaction retries, the index's sync period) hold on a loaded machine.
           testTimeout: 60_000,

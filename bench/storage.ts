@@ -7,7 +7,7 @@ import { WebSocket } from "ws";
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import { DEV_SECRETS, startWranglerDev } from "../test/helpers/wranglerDev.ts";
-import { replayB4 } from "./throughput/scenarios.ts";
+import { replayB4 } from "./throughput/scenarios/replay.ts";
 import type { Target } from "./throughput/targets.ts";
 import { loadB4 } from "./throughput/trace.ts";
 
@@ -37,6 +37,7 @@ async function main(): Promise<void> {
   const token = async (docId: string) =>
     (await call<{ token: string }>(`/v1/docs/${docId}/tokens`, { method: "POST", headers: { Authorization: `Bearer ${DEV_SECRETS.ADMIN_TOKEN}` }, body: JSON.stringify({ access: "write", userId: "bench" }) })).token;
   const target: Target = {
+    key: "quire",
     name: "Quire",
     dialect: "y-websocket",
     durability: "SQLite",

@@ -21,5 +21,5 @@ await build({
   sourcemap: true,
   logLevel: "warning",
 });
-copyFileSync(join(root, "demo", "index.html"), join(out, "index.html"));
+for (const file of ["index.html", "favicon.ico"]) copyFileSync(join(root, "demo", file), join(out, file));
 console.log("Built the demo page into dist/demo.");

@@ -5,6 +5,10 @@
 // event the Worker handles; with one event per WebSocket message that costs several times what
 // Quire itself spends on a message, so local figures would say nothing about production. It is
 // off unless X_LOCAL_OBSERVABILITY=true is set.
+//
+// Wrangler also fetches the `Request.cf` placeholder from workers.cloudflare.com at every start and
+// prints a lookup error when offline. Quire never reads `request.cf`, so the fetch is off too
+// (CLOUDFLARE_CF_FETCH_ENABLED=true turns it back on).
 import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,7 +31,7 @@ const wrangler = spawn(join(root, "node_modules", ".bin", windows ? "wrangler.cm
   cwd: root,
   stdio: "inherit",
   shell: windows,
-  env: { X_LOCAL_OBSERVABILITY: "false", ...process.env },
+  env: { X_LOCAL_OBSERVABILITY: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env },
 });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => wrangler.kill(signal));
 wrangler.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

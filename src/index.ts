@@ -1,5 +1,5 @@
 // The Worker entry: routes HTTP requests, authenticates WebSocket upgrades and hands them to the
-// document's Durable Object.
+// document's Durable Object, and consumes the change-events queue (webhook deliveries).
 import { Router } from "itty-router";
 import { withAdminCors } from "./admin/cors";
 import { registerAdminRoutes } from "./admin/routes";
@@ -12,6 +12,8 @@ import { DOC_ID_HEADER, SESSION_HEADER } from "./document/DocumentObject";
 import { parseDocId } from "./document/docId";
 import { checkOrigin } from "./auth/origins";
 import type { Env } from "./env";
+import type { EventMessage } from "./events/eventTypes";
+import { consumeEvents } from "./webhooks/consumer";
 import { errorResponse, HttpError, toErrorResponse } from "./http/errors";
 
 export { DocumentObject } from "./document/DocumentObject";
@@ -61,4 +63,5 @@ registerAdminRoutes(router);
 
 export default {
   fetch: (request, env, ctx) => withAdminCors(request, env.ADMIN_CORS_ORIGINS, () => router.fetch(request, env, ctx)),
-} satisfies ExportedHandler<Env>;
+  queue: (batch, env) => consumeEvents(batch, env),
+} satisfies ExportedHandler<Env, EventMessage>;

@@ -9,6 +9,7 @@ import * as Y from "yjs";
 export type Dialect = "y-websocket" | "hocuspocus";
 
 const SYNC = 0;
+const AWARENESS = 1;
 const AUTH = 2;
 const SYNC_REPLY = 4; // Hocuspocus: a sync message that must not trigger another step 1
 const STEP1 = 0;
@@ -16,6 +17,7 @@ const STEP2 = 1;
 const UPDATE = 2;
 const AUTH_TOKEN = 0;
 const AUTH_DENIED = 1;
+const CLOSE_GRACE_MS = 2000;
 
 /** Builds frames in one dialect for one document. */
 export class FrameCodec {
@@ -46,6 +48,14 @@ export class FrameCodec {
     return this.sync(UPDATE, update);
   }
 
+  /** An awareness frame around an update in the y-protocols awareness encoding. */
+  awareness(update: Uint8Array): Uint8Array {
+    return this.frame((encoder) => {
+      encoding.writeVarUint(encoder, AWARENESS);
+      encoding.writeVarUint8Array(encoder, update);
+    });
+  }
+
   auth(token: string): Uint8Array {
     return this.frame((encoder) => {
       encoding.writeVarUint(encoder, AUTH);
@@ -61,6 +71,8 @@ export interface ClientOptions {
   docName: string;
   /** Incoming document changes (sync step 2 and update payloads), with their arrival time. */
   onUpdate?: (update: Uint8Array, at: number) => void;
+  /** Incoming awareness updates (the payload of awareness frames), with their arrival time. */
+  onAwareness?: (update: Uint8Array, at: number) => void;
   /** A Y.Doc the client keeps in step (answers the server's step 1 from it); none for a pure sender. */
   doc?: Y.Doc;
 }
@@ -74,6 +86,7 @@ export class RawClient {
   /** Resolves on the first sync step 2 from the server, like the stock provider's `synced`. */
   readonly synced: Promise<void>;
   closed = false;
+  private closing = false;
   private readonly options: ClientOptions;
 
   constructor(options: ClientOptions) {
@@ -97,7 +110,7 @@ export class RawClient {
         ws.send(this.codec.sync(STEP1, Y.encodeStateVector(this.options.doc ?? new Y.Doc())));
         resolve();
       });
-      ws.once("error", (error) => {
+      ws.on("error", (error) => {
         reject(error);
         this.failed?.(error);
       });
@@ -110,6 +123,7 @@ export class RawClient {
   }
 
   private receive(frame: Uint8Array): void {
+    if (this.closing) return;
     const at = performance.now();
     const decoder = decoding.createDecoder(frame);
     if (this.options.dialect === "hocuspocus") decoding.readVarString(decoder);
@@ -118,7 +132,11 @@ export class RawClient {
       if (decoding.readVarUint(decoder) === AUTH_DENIED) this.failed?.(new Error(`permission denied: ${decoding.readVarString(decoder)}`));
       return;
     }
-    if (type !== SYNC && type !== SYNC_REPLY) return; // awareness, Hocuspocus sync status, ...
+    if (type === AWARENESS) {
+      this.options.onAwareness?.(decoding.readVarUint8Array(decoder), at);
+      return;
+    }
+    if (type !== SYNC && type !== SYNC_REPLY) return; // Hocuspocus sync status, ...
     const subType = decoding.readVarUint(decoder);
     const payload = decoding.readVarUint8Array(decoder);
     if (subType === STEP1) {
@@ -143,9 +161,16 @@ export class RawClient {
     return this.ws.bufferedAmount;
   }
 
+  /** Closes the socket and ignores whatever still arrives on it. */
   close(): void {
     this.failed = null;
-    if (this.ws && this.ws.readyState <= WebSocket.OPEN) this.ws.close();
+    this.closing = true;
+    const ws = this.ws;
+    if (ws && ws.readyState <= WebSocket.OPEN) {
+      ws.close();
+      // A lagging server may take long to answer the closing handshake: drop the socket anyway.
+      setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
+    }
   }
 }
 

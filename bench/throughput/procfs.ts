@@ -93,3 +93,10 @@ export function groupMembers(pgid: number): { pid: number; comm: string }[] {
   }
   return members;
 }
+
+/** Machine-wide CPU time from /proc/stat, seconds: busy (all cores) and waiting for I/O. */
+export function machineCpu(): { busy: number; iowait: number } {
+  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , iowait, irq, softirq, steal] = fields;
+  return { busy: (user + nice + system + irq + softirq + (steal ?? 0)) / CLOCK_TICKS, iowait: iowait / CLOCK_TICKS };
+}

@@ -32,6 +32,15 @@ export interface FinalState {
   expected: string;
 }
 
+/** A client that fell behind: it holds the state after the first part of the trace, the server has all of it. */
+export interface CatchUp {
+  /** The state after `baseUpdates` patches, as one update: the returning client's document. */
+  base: Uint8Array;
+  baseText: string;
+  /** The remaining patches, one update each, from the same client as `base`. */
+  tail: ReplayUpdates;
+}
+
 function readTrace(): Trace {
   return JSON.parse(gunzipSync(readFileSync(TRACE_PATH)).toString("utf8")) as Trace;
 }
@@ -41,35 +50,46 @@ function applyPatch(text: Y.Text, [position, deleted, inserted]: Patch): void {
   if (inserted) text.insert(position, inserted);
 }
 
+const replayOf = (updates: Uint8Array[], clientID: number, expected: string, tracePatches: number): ReplayUpdates => ({
+  updates,
+  clientID,
+  expected,
+  bytes: updates.reduce((n, u) => n + u.byteLength, 0),
+  tracePatches,
+});
+
 /**
- * The first `limit` patches as one update each, and the final state of the whole trace. Every
- * B4 patch inserts or deletes one character, which the readers' progress check relies on.
+ * The first `limit` patches as one update each; the final state of the whole trace as one update;
+ * and the trace split at `1 - catchUpFraction` for the reconnect scenario. Every B4 patch inserts
+ * or deletes one character, which the readers' progress check relies on.
  */
-export function loadB4(limit: number): { replay: ReplayUpdates; final: FinalState } {
+export function loadB4(limit: number, catchUpFraction = 0.1): { replay: ReplayUpdates; final: FinalState; catchUp: CatchUp } {
   const trace = readTrace();
   const patches = trace.txns.flatMap((txn) => txn.patches);
   if (trace.startContent !== "") throw new Error("the B4 trace is expected to start empty");
+  const replayCount = Math.min(limit, patches.length);
+  const baseCount = Math.round(patches.length * (1 - catchUpFraction));
 
   const doc = new Y.Doc();
   const text = doc.getText(TEXT);
   const updates: Uint8Array[] = [];
   doc.on("update", (update: Uint8Array) => updates.push(update));
-  for (const patch of patches.slice(0, limit)) doc.transact(() => applyPatch(text, patch));
-  const replay: ReplayUpdates = {
-    updates,
-    clientID: doc.clientID,
-    expected: text.toString(),
-    bytes: updates.reduce((n, u) => n + u.byteLength, 0),
-    tracePatches: patches.length,
-  };
-
-  const full = new Y.Doc();
-  const fullText = full.getText(TEXT);
-  full.transact(() => {
-    for (const patch of patches) applyPatch(fullText, patch);
+  let replayText = "";
+  let base: Uint8Array = new Uint8Array();
+  let baseText = "";
+  patches.forEach((patch, i) => {
+    if (i === baseCount) [base, baseText] = [Y.encodeStateAsUpdate(doc), text.toString()];
+    if (i === replayCount) replayText = text.toString();
+    doc.transact(() => applyPatch(text, patch));
   });
-  if (fullText.toString() !== trace.endContent) throw new Error("replaying B4 does not give its end content");
-  return { replay, final: { update: Y.encodeStateAsUpdate(full), expected: trace.endContent } };
+  if (replayCount === patches.length) replayText = text.toString();
+  if (text.toString() !== trace.endContent) throw new Error("replaying B4 does not give its end content");
+
+  return {
+    replay: replayOf(updates.slice(0, replayCount), doc.clientID, replayText, patches.length),
+    final: { update: Y.encodeStateAsUpdate(doc), expected: trace.endContent },
+    catchUp: { base, baseText, tail: replayOf(updates.slice(baseCount), doc.clientID, trace.endContent, patches.length) },
+  };
 }
 
 /** `count` one-character appends by one client, one update each; update k carries clock k. */

@@ -122,7 +122,9 @@ export class QuireProvider extends ObservableV2<QuireProviderEvents> {
 
   /**
    * Resolves once every change made before the call is durably stored on the server, across any
-   * number of reconnects. Rejects with QuireClosedError after a permanent close, or on destroy.
+   * number of reconnects. Rejects with QuireClosedError when they cannot be: on a permanent close
+   * (its code and reason) or on destroy() (code 1000, reason "destroyed"), whether it was called
+   * before or after. After a permanent close, `connect()` makes later calls wait again.
    */
   whenSaved(): Promise<void> {
     return this.saves.whenSaved();
@@ -133,6 +135,7 @@ export class QuireProvider extends ObservableV2<QuireProviderEvents> {
     if (this.destroyed) throw new Error("the provider is destroyed");
     this.shouldConnect = true;
     this.closedWith = null;
+    this.saves.reopen();
     if (this.ws || this.status === "connecting") return;
     this.clearReconnectTimer();
     void this.open();
@@ -158,7 +161,7 @@ export class QuireProvider extends ObservableV2<QuireProviderEvents> {
     this.crossTab?.destroy();
     void this.offlineStore?.destroy();
     if (this.ownsAwareness) this.awareness.destroy();
-    this.saves.fail(new Error("the provider was destroyed"));
+    this.saves.fail(new QuireClosedError(1000, QuireClosedError.DESTROYED));
     super.destroy();
   }
 
@@ -189,6 +192,7 @@ export class QuireProvider extends ObservableV2<QuireProviderEvents> {
     this.saves.connectionOpened();
     this.setStatus("connected");
     this.heartbeat?.start();
+    this.presence.connected();
     this.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
     const presence = this.presence.localFrame();
     if (presence) this.send(presence);

@@ -26,6 +26,8 @@ export class SaveTracker {
   private nextSeq = 1;
   private readonly requests = new Map<number, number>();
   private waiters: Waiter[] = [];
+  /** Why unsaved changes can no longer be saved (a permanent close, destroy), until reopen(). */
+  private failure: Error | null = null;
 
   constructor(private readonly onChange: () => void = () => {}) {}
 
@@ -86,17 +88,27 @@ export class SaveTracker {
     this.onChange();
   }
 
-  /** Resolves once every change made before this call is saved. */
+  /**
+   * Resolves once every change made before this call is saved. Rejects with the failure's error if
+   * they cannot be: at once after fail(), or when fail() comes while it waits.
+   */
   whenSaved(): Promise<void> {
     if (!this.hasUnsavedChanges) return Promise.resolve();
+    if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => this.waiters.push({ version: this.version, resolve, reject }));
   }
 
-  /** Rejects every pending whenSaved(): the changes can no longer be saved through this provider. */
+  /** Changes can no longer be saved through this provider: rejects every pending and later whenSaved() until reopen(). */
   fail(error: Error): void {
+    this.failure = error;
     const waiters = this.waiters;
     this.waiters = [];
     for (const waiter of waiters) waiter.reject(error);
+  }
+
+  /** Saving is possible again (connect() after a permanent close): whenSaved() waits again. */
+  reopen(): void {
+    this.failure = null;
   }
 
   state(connected: boolean): SaveState {

@@ -65,13 +65,23 @@ export interface QuireProviderEvents {
   "connection-error": (event: { error: unknown }) => void;
 }
 
-/** Rejects `whenSaved()` when the changes can no longer be saved through this provider. */
+/**
+ * Rejects `whenSaved()` when the changes can no longer be saved through this provider: `code` and
+ * `reason` are the permanent close's, or 1000 and `"destroyed"` after `destroy()`.
+ */
 export class QuireClosedError extends Error {
+  /** The reason after `destroy()`. */
+  static readonly DESTROYED = "destroyed";
+
   constructor(
     readonly code: number,
     readonly reason: string,
   ) {
-    super(`the connection was closed for good (${code}${reason ? `: ${reason}` : ""})`);
+    super(
+      reason === QuireClosedError.DESTROYED
+        ? "the provider was destroyed"
+        : `the connection was closed for good (${code}${reason ? `: ${reason}` : ""})`,
+    );
     this.name = "QuireClosedError";
   }
 }

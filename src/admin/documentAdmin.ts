@@ -5,7 +5,8 @@ import type { Connection, Session } from "../document/connection";
 import type { Revocations } from "../document/revocations";
 import { type DocumentRoom, UpdateRejected } from "../document/room";
 import type { DocumentFacts } from "../metadata/documentFacts";
-import { deleteDocument } from "../metadata/documentIndex";
+import { type EventMessage, sendEvents } from "../events/eventTypes";
+import { deleteDocument, getDocument } from "../metadata/documentIndex";
 import { type DocumentRecord, MAX_METADATA_BYTES, type Metadata, mergeMetadata, metadataBytes } from "../metadata/documentRecord";
 import type { IndexSync } from "../metadata/indexSync";
 import { snapshotSummary } from "../metadata/snapshotSummary";
@@ -43,11 +44,13 @@ export interface AdminHost {
   compactionsIdle(): Promise<void>;
 }
 
-/** The stores around the object: its own SQLite database, the D1 index and the R2 bucket. */
+/** The stores around the object: its own SQLite database, the D1 index, the R2 bucket and the events queue. */
 export interface AdminStores {
   sql: SqlStorage;
   db: D1Database;
   snapshots: R2Bucket;
+  /** Where `document.deleted` goes; unbound, no event is sent. */
+  events?: Queue<EventMessage>;
 }
 
 export class DocumentAdmin {
@@ -176,18 +179,29 @@ export class DocumentAdmin {
   /**
    * Deletes the document from all three stores: its own storage (and alarm), its R2 objects and its
    * index row, in that order, so a failure part-way leaves the row and a retried DELETE finishes the
-   * job. Runs with no index write in flight, and none can start for the deleted document after.
+   * job. `document.deleted` is sent before the row goes, for the same reason: a DELETE that could
+   * not announce itself fails and is retried. Runs with no index write in flight, and none can
+   * start for the deleted document after.
    */
   delete(docId: string): Promise<{ existed: boolean }> {
     return this.host.indexSync.exclusive(async () => {
-      const existed = this.hasContent();
+      const stored = this.hasContent();
       for (const connection of this.host.connections()) connection.close(CloseCode.documentDeleted, "the document was deleted");
       await this.host.wipeStorage();
       await this.host.compactionsIdle();
       const objects = await deleteObjects(this.stores.snapshots, documentObjectsPrefix(docId));
+      const existed = stored || objects > 0 || (await getDocument(this.stores.db, docId)) !== null;
+      if (existed && this.stores.events) {
+        await sendEvents(this.stores.events, [{ id: crypto.randomUUID(), type: "document.deleted", docId, occurredAt: new Date().toISOString() }]);
+      }
       const row = await deleteDocument(this.stores.db, docId);
-      return { existed: existed || objects > 0 || row };
+      return { existed: existed || row };
     });
+  }
+
+  /** Whether the document exists: it holds content or has clients connected (maybe not yet indexed). */
+  exists(): boolean {
+    return this.hasContent() || this.host.connections().length > 0;
   }
 
   private hasContent(): boolean {

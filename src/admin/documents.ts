@@ -84,8 +84,6 @@ export async function deleteDoc(request: AdminRequest, env: Env): Promise<Respon
   const docId = parseDocId(request.params.docId);
   const stub = documentStub(env, docId);
   const { existed } = await stub.adminDelete(docId);
-  // Fails by design: the object aborts its own instance.
-  await stub.adminReset(docId).catch(() => undefined);
   if (!existed) throw new HttpError(404, "not_found", `No document "${docId}".`);
   return new Response(null, { status: 204 });
 }

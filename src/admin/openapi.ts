@@ -1,25 +1,21 @@
 // GET /v1/openapi.json: an OpenAPI 3.1 description of the admin API. test/admin/openapi.test.ts
 // checks it against the route table and against real responses, so it stays true.
-import { DOC_ID_PATTERN_TEXT, isoTime, schemas } from "./openapiSchemas";
+import { DOC_ID_PATTERN_TEXT, errors, isoTime, json, ref, schemas } from "./openapiSchemas";
+import { eventWebhooks, webhookPaths, webhookSchemas } from "./openapiWebhooks";
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (description: string, schema: object) => ({ description, content: { "application/json": { schema } } });
 const binary = { type: "string", contentMediaType: "application/octet-stream" };
 const update = (description: string) => ({ description, content: { "application/octet-stream": { schema: binary } } });
 
 const ERRORS: Record<number, string> = {
   400: "Bad input (document id, JSON, query parameter or Yjs update).",
   401: "Missing or wrong admin token.",
-  404: "No such document (or snapshot).",
-  409: "The restore conflicts with the document's current state.",
+  404: "No such document, snapshot or webhook.",
+  409: "The restore conflicts with the document's current state, or the webhook limit is reached.",
   413: "Body, metadata or the document (MAX_DOCUMENT_BYTES) too large.",
   415: "Wrong Content-Type.",
   502: "A snapshot is listed but missing or corrupt in R2.",
   503: "ADMIN_TOKEN is not configured, or the index is unavailable.",
 };
-
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((status) => [String(status), { $ref: `#/components/responses/Error${status}` }]));
 
 const docId = { $ref: "#/components/parameters/docId" };
 const snapshotId = { $ref: "#/components/parameters/snapshotId" };
@@ -30,7 +26,7 @@ export const OPENAPI = {
     title: "Quire admin API",
     version: "1.0.0",
     description:
-      "Manage Quire documents. Every operation but this description needs `Authorization: Bearer <ADMIN_TOKEN>`. Errors are `{ \"error\": { \"code\", \"message\" } }`. Listings come from the D1 index, which follows edits within seconds; single-document reads ask the document itself.",
+      "Manage Quire documents and the webhooks that receive their change events. Every operation but this description needs `Authorization: Bearer <ADMIN_TOKEN>`. Errors are `{ \"error\": { \"code\", \"message\" } }`. Listings come from the D1 index, which follows edits within seconds; single-document reads ask the document itself.",
   },
   security: [{ adminToken: [] }],
   paths: {
@@ -40,16 +36,27 @@ export const OPENAPI = {
     "/v1/docs": {
       get: {
         operationId: "listDocuments",
-        summary: "List documents from the index, a page at a time.",
+        summary: "List or search documents from the index, a page at a time.",
+        description:
+          "Filters combine (all must hold). Besides the parameters below, any number (up to 10) of `metadata.<key>=<value>` parameters keep documents whose top-level metadata value under `<key>` is exactly `<value>`: a string as it is, a number or boolean as JSON spells it (`metadata.draft=true`), or one element of an array (`metadata.tags=planning`).",
         parameters: [
+          {
+            name: "q",
+            in: "query",
+            schema: { type: "string", minLength: 1, maxLength: 256 },
+            description:
+              "Search words: documents whose id or metadata string values (title, tags, any other) contain every word, each as a word or the start of one, accents ignored. Ranked by relevance (a title match counts most) unless `order` says otherwise.",
+          },
+          { name: "updatedSince", in: "query", schema: isoTime, description: "Only documents changed at or after this time." },
           { name: "prefix", in: "query", schema: { type: "string", maxLength: 128 }, description: "Only ids starting with this." },
           { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 1000, default: 50 } },
           { name: "cursor", in: "query", schema: { type: "string" }, description: "`nextCursor` of the previous page (same `order`)." },
           {
             name: "order",
             in: "query",
-            schema: { type: "string", enum: ["updated", "created", "id"], default: "updated" },
-            description: "`updated` and `created`: newest first; `id`: ascending. Ties are broken by id, so the order is stable.",
+            schema: { type: "string", enum: ["updated", "created", "id", "relevance"] },
+            description:
+              "`updated` (the default without `q`) and `created`: newest first; `id`: ascending; `relevance` (the default with `q`, which it needs): best match first. Ties are broken by id, so the order is stable.",
           },
         ],
         responses: { 200: json("A page of documents.", ref("DocumentList")), ...errors(400, 401, 503) },
@@ -204,15 +211,18 @@ export const OPENAPI = {
         responses: { 200: json("The token and a ready WebSocket URL.", ref("Token")), ...errors(400, 401, 413, 503) },
       },
     },
+    ...webhookPaths,
   },
+  webhooks: eventWebhooks,
   components: {
     securitySchemes: { adminToken: { type: "http", scheme: "bearer", description: "The ADMIN_TOKEN secret." } },
     parameters: {
       docId: { name: "docId", in: "path", required: true, schema: { type: "string", pattern: DOC_ID_PATTERN_TEXT } },
       snapshotId: { name: "snapshotId", in: "path", required: true, schema: { type: "string" }, description: "A snapshot's `id` from the listing." },
+      webhookId: { name: "webhookId", in: "path", required: true, schema: { type: "string" }, description: "A webhook's `id`." },
     },
     responses: Object.fromEntries(Object.entries(ERRORS).map(([status, description]) => [`Error${status}`, json(description, ref("Error"))])),
-    schemas,
+    schemas: { ...schemas, ...webhookSchemas },
   },
 } as const;
 

@@ -1,9 +1,15 @@
-// The JSON Schemas (OpenAPI 3.1 dialect) of the admin API's bodies, shared by openapi.ts.
+// The JSON Schemas (OpenAPI 3.1 dialect) of the admin API's bodies, and the helpers that refer to
+// them, shared by openapi.ts and openapiWebhooks.ts.
 
 export const DOC_ID_PATTERN_TEXT = "^[A-Za-z0-9_.:-]{1,128}$";
 
 export const isoTime = { type: "string", format: "date-time" };
-const nullable = (schema: object) => ({ anyOf: [schema, { type: "null" }] });
+export const nullable = (schema: object) => ({ anyOf: [schema, { type: "null" }] });
+export const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+export const json = (description: string, schema: object) => ({ description, content: { "application/json": { schema } } });
+/** The shared error responses (components.responses) for these statuses. */
+export const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [String(status), { $ref: `#/components/responses/Error${status}` }]));
 
 const DOCUMENT_FIELDS = [
   "id", "createdAt", "updatedAt", "sizeBytes", "storedBytes", "updateCount", "snapshotCount", "latestSnapshotSeq",

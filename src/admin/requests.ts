@@ -4,7 +4,8 @@ import { isValidDocId } from "../document/docId";
 import { HttpError } from "../http/errors";
 import { readJson } from "../http/body";
 import { isMetadata, MAX_METADATA_BYTES, type Metadata, metadataBytes } from "../metadata/documentRecord";
-import { decodeCursor, DEFAULT_LIMIT, type ListQuery, MAX_LIMIT, ORDERS, type Order } from "../metadata/listing";
+import { decodeCursor, DEFAULT_LIMIT, type ListQuery, MAX_LIMIT, MAX_METADATA_FILTERS, ORDERS, type Order } from "../metadata/listing";
+import { matchExpression, MAX_QUERY_LENGTH } from "../metadata/search";
 
 /** Largest update accepted in a request body. */
 export const MAX_UPDATE_BYTES = 16 * 1024 * 1024;
@@ -84,14 +85,40 @@ export function parseListQuery(url: URL): ListQuery {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT || (limitText !== null && !/^\d+$/.test(limitText))) {
     throw new HttpError(400, "invalid_limit", `\`limit\` must be an integer from 1 to ${MAX_LIMIT}.`);
   }
-  const order = (params.get("order") ?? "updated") as Order;
+  const match = parseSearch(params.get("q"));
+  const order = (params.get("order") ?? (match ? "relevance" : "updated")) as Order;
   if (!ORDERS.includes(order)) throw new HttpError(400, "invalid_order", `\`order\` must be one of ${ORDERS.join(", ")}.`);
+  if (order === "relevance" && !match) throw new HttpError(400, "invalid_order", "`order=relevance` needs a search: `q`.");
   const cursorText = params.get("cursor");
   const after = cursorText ? decodeCursor(cursorText) : null;
   if (cursorText && (!after || after.order !== order)) {
     throw new HttpError(400, "invalid_cursor", "`cursor` must be a `nextCursor` from a listing with the same `order`.");
   }
-  return { prefix, limit, order, after };
+  return { prefix, limit, order, after, match, updatedSince: parseTime(params.get("updatedSince")), metadata: parseMetadataFilters(params) };
+}
+
+/** `q`: the FTS5 expression for the words typed, or null without `q`. */
+function parseSearch(text: string | null): string | null {
+  if (text === null) return null;
+  const expression = text.length <= MAX_QUERY_LENGTH ? matchExpression(text) : null;
+  if (!expression) throw new HttpError(400, "invalid_query", `\`q\` must hold at least one word (letters or digits) in at most ${MAX_QUERY_LENGTH} characters.`);
+  return expression;
+}
+
+/** `updatedSince`: an ISO 8601 date or date-time. */
+function parseTime(text: string | null): number | null {
+  if (text === null) return null;
+  const ms = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : NaN;
+  if (!Number.isFinite(ms)) throw new HttpError(400, "invalid_updated_since", "`updatedSince` must be an ISO 8601 date or date-time, such as 2026-11-30T12:00:00Z.");
+  return ms;
+}
+
+/** `metadata.<key>=<value>` parameters: exact matches on top-level metadata values. */
+function parseMetadataFilters(params: URLSearchParams): Array<{ key: string; value: string }> {
+  const filters = [...params].filter(([name]) => name.startsWith("metadata.")).map(([name, value]) => ({ key: name.slice("metadata.".length), value }));
+  if (filters.some(({ key }) => key === "")) throw new HttpError(400, "invalid_filter", "A metadata filter names a key: `metadata.<key>=<value>`.");
+  if (filters.length > MAX_METADATA_FILTERS) throw new HttpError(400, "invalid_filter", `At most ${MAX_METADATA_FILTERS} metadata filters.`);
+  return filters;
 }
 
 /** A base64url (or base64) state vector from the `sv` query parameter. */

@@ -1,11 +1,13 @@
-// The document admin routes in one table: src/index.ts registers it, openapi.ts describes it, and
-// test/admin/openapi.test.ts checks that every /v1 route registered is described and vice versa.
+// The admin routes (documents, webhooks) in one table: src/index.ts registers it, openapi.ts
+// describes it, and test/admin/openapi.test.ts checks that every /v1 route registered is described
+// and vice versa.
 import type { RouterType } from "itty-router";
 import type { Env } from "../env";
 import { getJson, getUpdate, postUpdate } from "./content";
 import { createDoc, deleteDoc, getDoc, listDocs, patchDoc } from "./documents";
 import { getOpenApi } from "./openapi";
 import { getConnections, postDisconnect, postRevoke } from "./sessions";
+import { getDeliveries, getWebhooks, postWebhook, removeWebhook } from "./webhooks";
 
 export type AdminRequest = Request & { params: Record<string, string> };
 export type AdminHandler = (request: AdminRequest, env: Env, ctx: ExecutionContext) => Promise<Response> | Response;
@@ -30,6 +32,10 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   { method: "GET", path: "/v1/docs/:docId/connections", handler: getConnections },
   { method: "POST", path: "/v1/docs/:docId/disconnect", handler: postDisconnect },
   { method: "POST", path: "/v1/docs/:docId/revoke", handler: postRevoke },
+  { method: "POST", path: "/v1/webhooks", handler: postWebhook },
+  { method: "GET", path: "/v1/webhooks", handler: getWebhooks },
+  { method: "DELETE", path: "/v1/webhooks/:webhookId", handler: removeWebhook },
+  { method: "GET", path: "/v1/webhooks/:webhookId/deliveries", handler: getDeliveries },
 ];
 
 export function registerAdminRoutes(router: RouterType<AdminRequest, [Env, ExecutionContext]>): void {

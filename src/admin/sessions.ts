@@ -7,6 +7,7 @@ import type { Env } from "../env";
 import { documentStub } from "./documentStub";
 import { HttpError } from "../http/errors";
 import { readJson } from "../http/body";
+import { getDocument } from "../metadata/documentIndex";
 import { isMetadata } from "../metadata/documentRecord";
 import { requireIndexed } from "./documents";
 import type { AdminRequest } from "./routes";
@@ -60,7 +61,9 @@ export async function postRevoke(request: AdminRequest, env: Env): Promise<Respo
   const docId = parseDocId(request.params.docId);
   const { userId, sessionId } = parseFilter(await readJson(request));
   if (sessionId !== undefined) throw new HttpError(400, "invalid_body", "Revocation is by `userId` (or everyone); a session is closed with /disconnect.");
-  await requireIndexed(env, docId);
-  const { revokedAt, closed } = await documentStub(env, docId).adminRevoke(docId, userId ?? null);
-  return Response.json({ revokedAt: new Date(revokedAt * 1000).toISOString(), closed: closed.map(view) });
+  // A document a client has just opened may not be in the index yet: the object itself decides then.
+  const indexed = (await getDocument(env.DB, docId)) !== null;
+  const result = await documentStub(env, docId).adminRevoke(docId, userId ?? null, !indexed);
+  if (!result) throw new HttpError(404, "not_found", `No document "${docId}".`);
+  return Response.json({ revokedAt: new Date(result.revokedAt * 1000).toISOString(), closed: result.closed.map(view) });
 }

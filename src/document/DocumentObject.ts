@@ -2,6 +2,7 @@
 // WebSocket events) to the DocumentRoom. One object per document id.
 import { DurableObject } from "cloudflare:workers";
 import { DocumentAdmin } from "../admin/documentAdmin";
+import { EventOutbox, readDebounceMs } from "../events/outbox";
 import { DocumentFacts } from "../metadata/documentFacts";
 import type { Metadata } from "../metadata/documentRecord";
 import { IndexSync } from "../metadata/indexSync";
@@ -33,6 +34,7 @@ export class DocumentObject extends DurableObject<Env> {
   readonly meta: DocumentMeta;
   readonly facts: DocumentFacts;
   readonly indexSync: IndexSync;
+  readonly events: EventOutbox;
   private readonly admin: DocumentAdmin;
   /** Set while the storage is deleted: nothing is written until the next contact re-creates the schema. */
   private wiped = false;
@@ -59,10 +61,26 @@ export class DocumentObject extends DurableObject<Env> {
     this.revocations = new Revocations(ctx.storage.sql);
     this.alarms = new AlarmScheduler(ctx.storage);
     this.meta = new DocumentMeta(ctx.storage.sql);
-    this.facts = new DocumentFacts(this.meta);
+    this.events = new EventOutbox(
+      {
+        sql: ctx.storage.sql,
+        meta: this.meta,
+        alarms: this.alarms,
+        queue: env.EVENTS,
+        live: () => !this.wiped,
+        docId: () => this.docId,
+        lastEditor: () => this.facts.activity()?.lastEditor ?? null,
+        current: async () => {
+          const record = await this.admin.record();
+          return record && { figures: { seq: this.log.lastSeq(), sizeBytes: record.sizeBytes, lastEditor: record.lastEditor }, updatedAt: record.updatedAt };
+        },
+      },
+      readDebounceMs(env),
+    );
+    this.facts = new DocumentFacts(this.meta, (createdAt) => this.events.noteCreated(createdAt));
     this.facts.recordWake();
     this.reapIntervalMs = readReapInterval(env.REAP_INTERVAL_SECONDS);
-    this.admin = new DocumentAdmin(this, { sql: ctx.storage.sql, db: env.DB, snapshots: env.SNAPSHOTS });
+    this.admin = new DocumentAdmin(this, { sql: ctx.storage.sql, db: env.DB, snapshots: env.SNAPSHOTS, events: env.EVENTS });
     this.indexSync = new IndexSync({ meta: this.meta, alarms: this.alarms, db: env.DB, live: () => !this.wiped, collect: () => this.admin.record() });
     this.compactor = new Compactor(
       ctx.storage,
@@ -74,6 +92,7 @@ export class DocumentObject extends DurableObject<Env> {
       () => this.room,
       readSnapshotConfig(env),
     );
+    this.compactor.onSnapshot = (snapshot) => this.events.noteSnapshot(snapshot);
     this.room = new DocumentRoom(
       {
         load: (doc) => this.compactor.loadInto(doc),
@@ -180,6 +199,7 @@ export class DocumentObject extends DurableObject<Env> {
     try {
       this.facts.recordEdit(userId);
       this.indexSync.markDirty();
+      this.events.noteEdit();
       this.compactor.noteAppend(bytes);
     } catch (error) {
       this.logError("afterAppend", this.docId, error);
@@ -193,10 +213,14 @@ export class DocumentObject extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     this.alarms.fired();
+    // The document was deleted after this alarm was set (a compaction in flight may set one as it
+    // fails against the emptied storage): nothing is left to do.
+    if (this.wiped) return;
     try {
       // Each kind of deferred work runs here and re-requests the alarm if it has more to do.
       await this.reapGhosts();
       await this.indexSync.runIfDue(); // never throws: a D1 outage must not hold up the work after it
+      await this.events.runIfDue(); // never throws either: a queue outage only delays events
       await this.compactor.runIfDue();
       await this.compactor.retentionIfDue();
     } catch (error) {
@@ -226,10 +250,13 @@ export class DocumentObject extends DurableObject<Env> {
   /** Makes the content equal to a snapshot's for every client, as a new logged change. */
   async restoreSnapshot(docId: string, snapshotId: string, userId: string): Promise<HistoryResult<RestoreResult>> {
     this.rememberDocId(docId);
-    return this.history.restore(snapshotId, userId);
+    const result = await this.history.restore(snapshotId, userId);
+    if (result.ok) this.events.noteRestored(result.value.restoredFrom.id);
+    return result;
   }
 
   override async webSocketMessage(ws: WebSocket, message: ArrayBuffer | string): Promise<void> {
+    if (this.wiped) return; // a late frame from a socket the delete closed
     try {
       const connection = this.connection(ws);
       connection.noteSeen();
@@ -311,7 +338,9 @@ export class DocumentObject extends DurableObject<Env> {
     return this.admin.disconnect(filter);
   }
 
-  adminRevoke(docId: string, userId: string | null) {
+  /** Revokes access; with `ifExists`, only for a document that exists here (null otherwise, nothing written). */
+  adminRevoke(docId: string, userId: string | null, ifExists = false) {
+    if (ifExists && !this.admin.exists()) return null;
     this.rememberDocId(docId);
     return this.admin.revoke(userId);
   }
@@ -322,21 +351,20 @@ export class DocumentObject extends DurableObject<Env> {
   }
 
   /**
-   * Drops this instance after a delete, so nothing cached in memory (the room, compaction state)
-   * outlives the document; the next contact constructs a fresh one. The call itself fails with the
-   * abort. Deliberately does not record the id, which would write to the emptied storage.
+   * Deletes everything this object stores, alarm included; the next contact starts an empty document.
+   * Every part that caches what storage held forgets it here, so nothing in memory outlives the
+   * document. (`ctx.abort()` would reset the instance too, but logs an uncaught error every time.)
    */
-  adminReset(docId: string): void {
-    this.ctx.abort(`instance reset after deleting document ${docId} (expected)`);
-  }
-
-  /** Deletes everything this object stores, alarm included; the next contact starts an empty document. */
   async wipeStorage(): Promise<void> {
     this.wiped = true;
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.alarms.fired();
     this.indexSync.forget();
+    this.facts.forget();
+    this.log.forget();
+    this.compactor.forget();
+    this.events.forget();
     await this.room.reset();
   }
 

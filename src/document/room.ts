@@ -3,12 +3,10 @@
 // Updates are applied at once and written in batches (group commit, ./groupCommit.ts): nothing
 // that depends on an update leaves the room before the batch holding it is written.
 import * as Y from "yjs";
-import { decodeAwarenessUpdate, encodeAwarenessUpdate } from "../protocol/awareness";
 import { CloseCode } from "../protocol/closeCodes";
 import {
   decodeMessage,
   encodeAck,
-  encodeAwareness,
   encodePermissionDenied,
   encodeSyncStep1,
   encodeSyncStep2,
@@ -21,7 +19,7 @@ import { DocumentSize } from "./documentSize";
 import { CloseConnection, DocumentUnavailable, UpdateRejected } from "./errors";
 import { type BatchRecord, GroupCommit } from "./groupCommit";
 import { DEFAULT_LIMITS, type Limits, RateBucket } from "./limits";
-import { mergePresence, PresenceOwners, presenceBytes, presenceRemoval, presenceSnapshot } from "./presence";
+import { RoomPresence } from "./roomPresence";
 import { checkStateVector, pendingGrew, pendingOf, readUpdate } from "./updateChecks";
 
 export { UpdateRejected } from "./errors";
@@ -46,10 +44,11 @@ export class DocumentRoom {
   private queue: Promise<void> = Promise.resolve();
   private readonly commits: GroupCommit;
   private readonly size: DocumentSize;
-  private readonly owners: PresenceOwners;
-  /** Per user (a reconnect does not refill it) and per connection, in memory only. */
+  private readonly presence: RoomPresence;
+  /** Per user (a reconnect does not refill it), in memory only. */
   private readonly updateBuckets = new Map<string, RateBucket>();
-  private readonly presenceBuckets = new Map<string, RateBucket>();
+  /** Connections closed for a frame of theirs, whose close waits for the answers owed before it. */
+  private readonly closing = new Set<string>();
 
   constructor(
     private readonly store: DocumentStore,
@@ -57,7 +56,7 @@ export class DocumentRoom {
     private readonly limits: Limits = DEFAULT_LIMITS,
   ) {
     this.size = new DocumentSize(() => limits.maxDocumentBytes);
-    this.owners = new PresenceOwners(connections);
+    this.presence = new RoomPresence(connections, limits, (frame, except) => this.broadcast(frame, except));
     this.commits = new GroupCommit({
       write: (batch) => store.append(batch),
       synced: () => store.synced(),
@@ -131,8 +130,8 @@ export class DocumentRoom {
     return this.enqueue(connection, async () => {
       const doc = await this.getDoc();
       this.commits.afterBuffered(connection, () => connection.send(encodeSyncStep1(Y.encodeStateVector(doc))));
-      const presence = presenceSnapshot(this.connections());
-      if (presence) connection.send(encodeAwareness(presence));
+      const presence = this.presence.snapshotFrame();
+      if (presence) connection.send(presence);
     });
   }
 
@@ -145,28 +144,33 @@ export class DocumentRoom {
 
   /** A connection ended: tell the others the presence it owned is gone, so no cursor lingers. */
   disconnect(connection: Connection): Promise<void> {
-    return this.enqueue(connection, () => {
-      this.owners.release(connection);
-      this.presenceBuckets.delete(connection.session.id);
-      const removal = presenceRemoval(connection.presence);
-      if (removal) this.broadcast(encodeAwareness(removal), connection);
-    });
+    this.closing.delete(connection.session.id);
+    return this.enqueue(connection, () => this.presence.leave(connection));
   }
 
   /** Runs a connection's task in order; its failures close that connection and nothing else. */
   private enqueue(connection: Connection, task: () => Promise<void> | void): Promise<void> {
-    return this.serialized(task).catch((error) => {
-      if (error instanceof CloseConnection) return connection.close(error.code, error.reason);
+    return this.serialized(() => (this.closing.has(connection.session.id) ? undefined : task())).catch((error) => {
+      if (error instanceof CloseConnection) return this.closeAfterAnswers(connection, error.code, error.reason);
       if (error instanceof ProtocolError) {
-        return connection.close(error.unknownType ? CloseCode.unsupportedMessage : CloseCode.malformedMessage, error.message);
+        return this.closeAfterAnswers(connection, error.unknownType ? CloseCode.unsupportedMessage : CloseCode.malformedMessage, error.message);
       }
       if (error instanceof DocumentUnavailable) {
         console.error("document room: the document could not be loaded", error.cause);
-        return connection.close(CloseCode.tryAgainLater, "the document cannot be loaded right now; reconnect soon");
+        return this.closeAfterAnswers(connection, CloseCode.tryAgainLater, "the document cannot be loaded right now; reconnect soon");
       }
       console.error("document room: closing a connection after an internal error", error);
-      connection.close(CloseCode.internalError, "internal error");
+      this.closeAfterAnswers(connection, CloseCode.internalError, "internal error");
     });
+  }
+
+  /**
+   * Closes a connection after the answers owed to its earlier frames (acks, sync replies waiting for
+   * the buffered batch), so a close never overtakes them; frames it sends meanwhile are ignored.
+   */
+  private closeAfterAnswers(connection: Connection, code: number, reason: string): void {
+    this.closing.add(connection.session.id);
+    this.commits.afterBuffered(connection, () => connection.close(code, reason));
   }
 
   /** Runs a task after every earlier one; its result or error goes to the caller alone. */
@@ -191,10 +195,10 @@ export class DocumentRoom {
       case "update":
         return this.applyClientUpdate(connection, message.update);
       case "awareness":
-        return this.applyAwareness(connection, message.update);
+        return this.presence.apply(connection, message.update);
       case "query-awareness": {
-        const presence = presenceSnapshot(this.connections());
-        if (presence) connection.send(encodeAwareness(presence));
+        const presence = this.presence.snapshotFrame();
+        if (presence) connection.send(presence);
         return;
       }
       case "ack-request":
@@ -264,34 +268,6 @@ export class DocumentRoom {
     console.error("document room: an update that decoded failed to apply; reloading the document", error);
     this.commits.writeNow();
     if (this.doc === doc) this.doc = null;
-  }
-
-  private applyAwareness(connection: Connection, update: Uint8Array): void {
-    let bucket = this.presenceBuckets.get(connection.session.id);
-    if (!bucket) {
-      bucket = new RateBucket(this.limits.maxPresencePerSecond, this.limits.maxPresencePerSecond * 2);
-      this.presenceBuckets.set(connection.session.id, bucket);
-    }
-    if (!bucket.take(1)) {
-      throw new CloseConnection(CloseCode.presenceRateExceeded, `more than ${this.limits.maxPresencePerSecond} presence messages per second; reconnect later`);
-    }
-    const entries = decodeAwarenessUpdate(update);
-    const { allowed, takenFrom } = this.owners.filter(connection, entries);
-    if (allowed.length === 0) return;
-    const presence = mergePresence(connection.presence, allowed);
-    const bytes = presenceBytes(presence);
-    if (bytes > this.limits.maxPresenceBytes) {
-      throw new CloseConnection(CloseCode.presenceTooLarge, `presence of ${bytes} bytes is over the limit of ${this.limits.maxPresenceBytes}`);
-    }
-    for (const [previous, clientIds] of takenFrom) {
-      previous.setPresence(previous.presence.filter((entry) => !clientIds.includes(entry.clientId)));
-    }
-    const before = connection.presence;
-    connection.setPresence(presence);
-    this.owners.update(connection, before);
-    // Relayed to the sender too: a stock client alone in a document hears its own renewal every
-    // 15 s, which keeps it from dropping the connection as silent after 30 s.
-    this.broadcast(encodeAwareness(allowed.length === entries.length ? update : encodeAwarenessUpdate(allowed)), null);
   }
 
   /** Sends a frame to every connection but `except`. */

@@ -22,7 +22,11 @@ export class DocumentFacts {
   /** The creation time once read or written, so edits after the first skip the lookup. */
   private createdAt: number | null = null;
 
-  constructor(private readonly meta: DocumentMeta) {}
+  constructor(
+    private readonly meta: DocumentMeta,
+    /** Told once, when the creation time is recorded (the document's `document.created` event). */
+    private readonly onCreated: (createdAt: number) => void = () => {},
+  ) {}
 
   /** The creation time, recorded on first call; `isNew` tells whether this call recorded it. */
   ensureCreated(now = Date.now()): { createdAt: number; isNew: boolean } {
@@ -34,7 +38,13 @@ export class DocumentFacts {
     }
     this.meta.set("created_at", String(now));
     this.createdAt = now;
+    this.onCreated(now);
     return { createdAt: now, isNew: true };
+  }
+
+  /** Forgets the cached creation time after the storage under it was deleted. */
+  forget(): void {
+    this.createdAt = null;
   }
 
   hasCreationTime(): boolean {

@@ -40,6 +40,8 @@ export class Compactor {
   private retryAfter = 0;
   private running: Promise<unknown> = Promise.resolve();
   trimBatch = TRIM_BATCH;
+  /** Told about each new snapshot inside the transaction that records it (its change event). */
+  onSnapshot: (snapshot: SnapshotRecord) => void = () => {};
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -52,6 +54,12 @@ export class Compactor {
     private readonly live: () => LiveDocument,
     public config: SnapshotConfig,
   ) {}
+
+  /** Forgets the log counts and any retry wait after the storage under them was deleted. */
+  forget(): void {
+    this.tail = null;
+    this.retryAfter = 0;
+  }
 
   /**
    * Applies the newest snapshot (local copy, else R2) and every update logged after it. Returns the
@@ -154,6 +162,7 @@ export class Compactor {
     const started = performance.now();
     const more = this.storage.transactionSync(() => {
       this.index.record(snapshot, bytes);
+      this.onSnapshot(snapshot);
       return this.log.deleteThrough(seq, this.trimBatch);
     });
     this.tail = null;

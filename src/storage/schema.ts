@@ -66,6 +66,23 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "revocations",
     sql: `CREATE TABLE revocations (user_id TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL);`,
   },
+  {
+    // Change events waiting for the document's alarm to send them to the EVENTS queue
+    // (src/events/outbox.ts). `figures` is the event's { seq, sizeBytes, lastEditor } as JSON, or
+    // null for events that carry the document's figures as of sending.
+    version: 5,
+    name: "event outbox",
+    sql: `
+      CREATE TABLE event_outbox (
+        position    INTEGER PRIMARY KEY,
+        id          TEXT NOT NULL UNIQUE,
+        type        TEXT NOT NULL,
+        occurred_at INTEGER NOT NULL,
+        snapshot_id TEXT,
+        figures     TEXT
+      );
+    `,
+  },
 ];
 
 /** Brings the database up to the newest schema. Synchronous, so it finishes before any event is handled. */

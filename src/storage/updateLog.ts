@@ -50,6 +50,11 @@ export class UpdateLog {
     return this.highWater;
   }
 
+  /** Forgets the cached high-water mark after the storage under it was deleted. */
+  forget(): void {
+    this.highWater = undefined;
+  }
+
   /** Yields every stored update after `afterSeq`, in order, reassembling chunked ones. */
   *read(afterSeq = 0): Generator<{ seq: number; update: Uint8Array }> {
     const rows = this.sql.exec<{ seq: number; part: number; parts: number; data: ArrayBuffer }>(

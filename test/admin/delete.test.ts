@@ -11,10 +11,11 @@ import { admin, adminJson, createDoc, errorCode, updateOf } from "./adminClient"
 
 const r2Keys = async (prefix: string) => (await env.SNAPSHOTS.list({ prefix })).objects.map((o) => o.key);
 
-/** What the object holds in storage, read in a fresh instance (its constructor re-creates the empty schema). */
+/** What the object holds in storage; a table the delete removed and nothing re-created holds 0 rows. */
 const storedData = (docId: string) =>
   runInDurableObject(stubFor(docId), async (_: DocumentObject, state: DurableObjectState) => {
-    const count = (table: string) => state.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).one().n;
+    const tables = new Set(state.storage.sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table'`).toArray().map((row) => row.name));
+    const count = (table: string) => (tables.has(table) ? state.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).one().n : 0);
     return { log: count("update_log"), meta: count("document_meta"), snapshots: count("snapshots"), alarm: await state.storage.getAlarm() };
   });
 
@@ -60,9 +61,10 @@ describe("DELETE /v1/docs/:docId", () => {
 
   it("is not undone by an index sync that was pending or in flight", async () => {
     const id = await createDoc(uniqueDocId("delete-race"));
-    // An edit marks the row dirty and sets the alarm for a later sync.
+    // An edit marks the row dirty and sets the alarm for a later sync. (The alarm may be running
+    // already, for the edit's change event, and then sets it again before it ends.)
     await adminJson("POST", `/v1/docs/${id}/update`, 200, { body: updateOf((d) => d.getText("t").insert(0, "x")) });
-    expect(await runInDurableObject(stubFor(id), (_: DocumentObject, state: DurableObjectState) => state.storage.getAlarm())).not.toBeNull();
+    await expect.poll(() => runInDurableObject(stubFor(id), (_: DocumentObject, state: DurableObjectState) => state.storage.getAlarm())).not.toBeNull();
     // A sync started just before the delete, racing it inside the object.
     await runInDurableObject(stubFor(id), async (object: DocumentObject) => {
       const sync = object.indexSync.syncNow();
@@ -81,6 +83,26 @@ describe("DELETE /v1/docs/:docId", () => {
     expect((await client.fetchDoc()).getText("text").toString()).toBe("");
     await expect.poll(async () => (await getDocument(env.DB, id))?.record.connections, { timeout: 15_000 }).toBe(1);
     client.close();
+  });
+
+  it("keeps nothing of the deleted document in the object's memory: the next one has its own creation time and log", async () => {
+    const id = await createDoc(uniqueDocId("delete-memory"), updateOf((d) => d.getText("text").insert(0, "old")));
+    await adminJson("POST", `/v1/docs/${id}/update`, 200, { body: updateOf((d) => d.getText("text").insert(0, "older")) });
+    const before = await adminJson("GET", `/v1/docs/${id}`, 200);
+    await new Promise((resolve) => setTimeout(resolve, 5)); // a later millisecond for the next creation time
+    expect((await admin("DELETE", `/v1/docs/${id}`)).status).toBe(204);
+    await createDoc(id, updateOf((d) => d.getText("text").insert(0, "new")));
+    const after = await adminJson("GET", `/v1/docs/${id}`, 200);
+    expect(Date.parse(after.createdAt)).toBeGreaterThan(Date.parse(before.createdAt));
+    expect(await runInDurableObject(stubFor(id), (object: DocumentObject) => object.log.lastSeq())).toBe(1);
+  });
+
+  it("an alarm set after the delete (by a compaction that failed against the emptied storage) finds nothing to do", async () => {
+    const id = await createDoc(uniqueDocId("delete-alarm"), updateOf((d) => d.getText("text").insert(0, "x")));
+    expect((await admin("DELETE", `/v1/docs/${id}`)).status).toBe(204);
+    await runInDurableObject(stubFor(id), (_: DocumentObject, state: DurableObjectState) => state.storage.setAlarm(Date.now() + 60_000));
+    expect(await runDurableObjectAlarm(stubFor(id))).toBe(true);
+    expect(await storedData(id)).toEqual({ log: 0, meta: 0, snapshots: 0, alarm: null });
   });
 
   it("is 404 for an unknown document and 400 for a bad id", async () => {

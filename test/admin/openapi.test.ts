@@ -31,7 +31,8 @@ const operation = (key: string) => {
 };
 
 /** A concrete URL for a documented path. */
-const urlFor = (path: string, docId: string, snapshotId = "1") => path.replace("{docId}", docId).replace("{snapshotId}", snapshotId);
+const urlFor = (path: string, docId: string, snapshotId = "1", webhookId = "no-such-webhook") =>
+  path.replace("{docId}", docId).replace("{snapshotId}", snapshotId).replace("{webhookId}", webhookId);
 
 /** Checks a real response against what the description says that operation answers. */
 async function expectDocumented(key: string, response: Response): Promise<void> {
@@ -128,6 +129,23 @@ describe("GET /v1/openapi.json", () => {
     expect((await call("POST /v1/docs/{docId}/tokens", id, { body: { access: "read" } })).status).toBe(200);
     await runInDurableObject(stubFor(id), (object: DocumentObject) => object.compactor.compact("manual"));
     expect((await call("DELETE /v1/docs/{docId}", id)).status).toBe(204);
+    expect((await call("GET /v1/docs", id, {}, "?q=spec&metadata.title=spec&updatedSince=2020-01-01")).status).toBe(200);
+
+    const webhookCall = async (key: string, webhookId: string, options: AdminCall = {}, query = "") => {
+      const [method, path] = key.split(" ");
+      const response = await admin(method, urlFor(path, "unused", "1", webhookId) + query, options);
+      await expectDocumented(key, response.clone());
+      return response;
+    };
+    const created = await webhookCall("POST /v1/webhooks", "", { body: { url: "https://receiver.example/quire", events: ["document.updated"] } });
+    expect(created.status).toBe(201);
+    const { id: hookId } = await created.json<{ id: string }>();
+    expect((await webhookCall("GET /v1/webhooks", "")).status).toBe(200);
+    expect((await webhookCall("GET /v1/webhooks/{webhookId}/deliveries", hookId, {}, "?limit=5")).status).toBe(200);
+    expect((await webhookCall("DELETE /v1/webhooks/{webhookId}", hookId)).status).toBe(204);
+    expect((await webhookCall("DELETE /v1/webhooks/{webhookId}", hookId)).status).toBe(404);
+    expect((await webhookCall("GET /v1/webhooks/{webhookId}/deliveries", hookId)).status).toBe(404);
+    expect((await webhookCall("POST /v1/webhooks", "", { body: { url: "http://receiver.example/quire" } })).status).toBe(400);
 
     // Error answers are documented too.
     const unknown = uniqueDocId("spec-unknown");

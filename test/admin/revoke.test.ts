@@ -1,4 +1,4 @@
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { CloseCode } from "../../src/protocol/closeCodes";
 import { RawClient, tokenFor, uniqueDocId } from "../helpers/workerClient";
@@ -40,6 +40,16 @@ describe("POST /v1/docs/:docId/revoke", () => {
     expect(result.closed).toHaveLength(2);
     for (const client of clients) expect((await client.closed).code).toBe(CloseCode.accessRevoked);
     for (const token of tokens) expect(await errorCode(await upgrade(docId, token), 403)).toBe("token_revoked");
+  });
+
+  it("works on a document a client has just opened, before the index has it", async () => {
+    const docId = uniqueDocId("revoke-fresh"); // never PUT: only the client's connection creates it
+    const client = await RawClient.connect(docId, { token: await tokenFor(docId, "write", "ada") });
+    await client.waitFor("sync-step1");
+    await env.DB.prepare("DELETE FROM documents WHERE id = ?").bind(docId).run(); // as if the first index write had not landed
+    const result = await adminJson<{ closed: unknown[] }>("POST", `/v1/docs/${docId}/revoke`, 200, { body: { userId: "ada" } });
+    expect(result.closed).toHaveLength(1);
+    expect((await client.closed).code).toBe(CloseCode.accessRevoked);
   });
 
   it("needs the admin token, a known document and a valid body", async () => {

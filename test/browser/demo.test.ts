@@ -151,6 +151,13 @@ describe("demo page", () => {
     await page.locator('[data-quire-status="connected"]').waitFor({ timeout: 30_000 });
   });
 
+  test("/favicon.ico answers with the page's icon instead of 404", async () => {
+    const response = await fetch(`${server.url}/favicon.ico`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/icon/);
+    expect([...new Uint8Array(await response.arrayBuffer()).subarray(0, 4)]).toEqual([0, 0, 1, 0]); // the ICO signature
+  });
+
   test("tabs of one browser stay in step through BroadcastChannel while the server is unreachable", async () => {
     const docId = newDocId();
     const first = await openDemo(proxy.url, docId, "Ada");

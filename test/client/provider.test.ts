@@ -8,7 +8,7 @@ import * as awarenessProtocol from "y-protocols/awareness";
 import { QuireClosedError, QuireProvider, type QuireProviderOptions } from "../../client/src/index";
 import { decodeAwarenessUpdate } from "../../src/protocol/awareness";
 import { encodeAck, encodeAwareness, encodePermissionDenied, encodeUpdate } from "../../src/protocol/messages";
-import { type ScriptedConnection, ScriptedServer, waitUntil } from "./scriptedServer";
+import { type ScriptedConnection, ScriptedServer, type ServerScript, waitUntil } from "./scriptedServer";
 
 let server: ScriptedServer | undefined;
 const providers: QuireProvider[] = [];
@@ -107,6 +107,7 @@ describe("QuireProvider connection", () => {
     const saved = provider.whenSaved();
     expect(await closed).toEqual({ code: 4410, reason: "document deleted" });
     await expect(saved).rejects.toBeInstanceOf(QuireClosedError);
+    await expect(saved).rejects.toMatchObject({ code: 4410, reason: "document deleted" });
     // The decision itself, reported with the close: no reconnect is scheduled.
     expect((await ended).retryInMs).toBeNull();
     expect(server.connections).toHaveLength(1);
@@ -278,6 +279,59 @@ describe("QuireProvider saved state", () => {
     expect(updates.length).toBeGreaterThanOrEqual(8);
     for (const { update } of updates) expect(update.byteLength).toBeLessThanOrEqual(16 * 1024);
     expect(server.doc.getText("t").toString()).toBe(big);
+  });
+});
+
+describe("QuireProvider whenSaved settles", () => {
+  /** A provider with an unsaved change on a server that never acknowledges. */
+  async function unsavedProvider(script: ServerScript = {}) {
+    server = await ScriptedServer.start({ ack: false, ...script });
+    const provider = provide();
+    await waitUntil("synced", () => provider.synced);
+    text(provider).insert(0, "not yet saved");
+    return provider;
+  }
+
+  test("called after a permanent close, it rejects at once with the close's code and reason", async () => {
+    const provider = await unsavedProvider();
+    const closed = new Promise((resolve) => provider.on("closed", resolve));
+    server!.latest.close(4403, "access revoked");
+    await closed;
+    await expect(provider.whenSaved()).rejects.toSatisfy(
+      (error) => error instanceof QuireClosedError && error.code === 4403 && error.reason === "access revoked",
+    );
+  });
+
+  test("after a permanent close, connect() makes it wait again and resolve once the changes are stored", async () => {
+    let accepted = 0;
+    const provider = await unsavedProvider({ onConnection: (c) => void (c.ack = ++accepted > 1) });
+    server!.latest.close(4403, "access revoked");
+    await waitUntil("the permanent close", () => provider.closedWith !== null);
+    await expect(provider.whenSaved()).rejects.toBeInstanceOf(QuireClosedError);
+    provider.connect();
+    await provider.whenSaved();
+    expect(server!.doc.getText("t").toString()).toBe("not yet saved");
+  });
+
+  test("pending at destroy(), it rejects with QuireClosedError 1000 \"destroyed\"", async () => {
+    const provider = await unsavedProvider();
+    const saved = provider.whenSaved();
+    provider.destroy();
+    await expect(saved).rejects.toSatisfy(
+      (error) => error instanceof QuireClosedError && error.code === 1000 && error.reason === QuireClosedError.DESTROYED,
+    );
+  });
+
+  test("called after destroy(), it rejects at once with unsaved changes and resolves with none", async () => {
+    const unsaved = await unsavedProvider();
+    unsaved.destroy();
+    await expect(unsaved.whenSaved()).rejects.toSatisfy(
+      (error) => error instanceof QuireClosedError && error.reason === QuireClosedError.DESTROYED,
+    );
+    const saved = provide();
+    await waitUntil("synced", () => saved.synced);
+    saved.destroy();
+    await expect(saved.whenSaved()).resolves.toBeUndefined();
   });
 });
 

@@ -122,4 +122,25 @@ describe("save tracker", () => {
     tracker.fail(new Error("closed for good"));
     expect(await settled(saved)).toBe("rejected");
   });
+
+  test("after a failure, whenSaved rejects at once while changes are unsaved, until reopen makes it wait again", async () => {
+    const tracker = connected();
+    tracker.change();
+    const failure = new Error("closed for good");
+    tracker.fail(failure);
+    await expect(tracker.whenSaved()).rejects.toBe(failure);
+    tracker.reopen();
+    const saved = tracker.whenSaved();
+    expect(await settled(saved)).toBe("pending");
+    tracker.connectionOpened();
+    tracker.coverAll();
+    tracker.acked(tracker.nextRequest()!);
+    expect(await settled(saved)).toBe("saved");
+  });
+
+  test("after a failure, whenSaved still resolves when nothing is unsaved", async () => {
+    const tracker = connected();
+    tracker.fail(new Error("closed for good"));
+    expect(await settled(tracker.whenSaved())).toBe("saved");
+  });
 });

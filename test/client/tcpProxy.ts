@@ -5,6 +5,8 @@ import { type AddressInfo, connect, createServer, type Server, type Socket } fro
 interface Pair {
   client: Socket;
   upstream: Socket;
+  /** The client is gone but the server's side is kept open, as after a dead network. */
+  ghost?: boolean;
 }
 
 export class TcpProxy {
@@ -14,6 +16,8 @@ export class TcpProxy {
   upgrades = 0;
   /** While true, WebSocket upgrades (`GET /ws/...`) are refused by closing the connection. */
   refuseWebSockets = false;
+  /** While true, every new connection is dropped. */
+  refuseAll = false;
   private holding = false;
   private readonly pairs = new Set<Pair>();
 
@@ -53,6 +57,20 @@ export class TcpProxy {
     this.pairs.clear();
   }
 
+  /**
+   * The clients vanish without a trace: their sockets are dropped here, while the server's sides
+   * stay open and hear nothing more, with no close frame and no FIN (a laptop lid, a dead network).
+   * New connections are refused from then on.
+   */
+  vanish(): void {
+    this.refuseAll = true;
+    for (const pair of this.pairs) {
+      pair.ghost = true;
+      pair.client.removeAllListeners("data");
+      pair.client.destroy();
+    }
+  }
+
   close(): Promise<void> {
     this.cut();
     return new Promise((resolve) => this.server.close(() => resolve()));
@@ -60,6 +78,10 @@ export class TcpProxy {
 
   private accept(client: Socket): void {
     this.accepted++;
+    if (this.refuseAll) {
+      client.destroy();
+      return;
+    }
     client.once("data", (first: Buffer) => {
       const isUpgrade = first.toString("latin1").startsWith("GET /ws/");
       if (isUpgrade && this.refuseWebSockets) {
@@ -68,9 +90,10 @@ export class TcpProxy {
       }
       if (isUpgrade) this.upgrades++;
       const upstream = connect(Number(this.target.port), this.target.hostname);
-      const pair = { client, upstream };
+      const pair: Pair = { client, upstream };
       this.pairs.add(pair);
       const end = () => {
+        if (pair.ghost && !upstream.destroyed) return; // keep the server's side open
         this.pairs.delete(pair);
         client.destroy();
         upstream.destroy();
@@ -78,7 +101,7 @@ export class TcpProxy {
       upstream.write(first);
       client.on("data", (chunk: Buffer) => upstream.write(chunk));
       upstream.on("data", (chunk: Buffer) => {
-        if (!this.holding) client.write(chunk);
+        if (!this.holding && !pair.ghost) client.write(chunk);
       });
       for (const socket of [client, upstream]) {
         socket.on("close", end);
