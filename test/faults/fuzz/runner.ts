@@ -38,6 +38,8 @@ export class FuzzRun {
   readonly mismatches: Mismatch[] = [];
   readonly labels = new Map<string, number>();
   readonly endings = new Map<string, number>();
+  /** Special sessions started, by kind. */
+  private readonly started = new Map<keyof SessionMix, number>();
   /** Milliseconds spent per kind of session, from connecting to its end. */
   readonly time = new Map<string, number>();
   private sessionNumber = 0;
@@ -53,14 +55,20 @@ export class FuzzRun {
   nextPlan(): SessionPlan {
     const { rng, world, mix } = this;
     const generator = (access: "read" | "write", ack: boolean) => new SessionGenerator(rng, world, access, ack);
+    // Every special kind the mix names runs at least twice, however the dice fall.
+    const owed = (Object.keys(mix) as Array<keyof SessionMix>).find((kind) => mix[kind] > 0 && (this.started.get(kind) ?? 0) < 2);
     let roll = rng.next();
-    const take = (share: number) => (roll -= share) < 0;
-    if (take(mix.hugePresence)) return generator("write", rng.chance(0.5)).hugePresence();
-    if (take(mix.presenceFlood)) return generator(rng.chance(0.5) ? "read" : "write", true).presenceFlood();
-    if (take(mix.updateFlood)) return generator("write", true).updateFlood();
-    if (take(mix.oversizeUpdate)) return generator("write", true).oversizeUpdate();
-    if (take(mix.bigJunk)) return generator("read", true).bigJunk(256 * 1024 + rng.int(3 * 1024 * 1024));
-    if (take(mix.overMessageLimit)) return overMessageLimit(rng);
+    const take = (share: number, kind: keyof SessionMix): boolean => {
+      const chosen = owed ? owed === kind : (roll -= share) < 0;
+      if (chosen) this.started.set(kind, (this.started.get(kind) ?? 0) + 1);
+      return chosen;
+    };
+    if (take(mix.hugePresence, "hugePresence")) return generator("write", rng.chance(0.5)).hugePresence();
+    if (take(mix.presenceFlood, "presenceFlood")) return generator(rng.chance(0.5) ? "read" : "write", true).presenceFlood();
+    if (take(mix.updateFlood, "updateFlood")) return generator("write", true).updateFlood();
+    if (take(mix.oversizeUpdate, "oversizeUpdate")) return generator("write", true).oversizeUpdate();
+    if (take(mix.bigJunk, "bigJunk")) return generator("read", true).bigJunk(256 * 1024 + rng.int(3 * 1024 * 1024));
+    if (take(mix.overMessageLimit, "overMessageLimit")) return overMessageLimit(rng);
     return generator(rng.chance(0.6) ? "write" : "read", rng.chance(0.9)).mixed(48, 0.85);
   }
 
