@@ -18,6 +18,9 @@ function view(doc: Y.Doc) {
 }
 
 async function snapshotNow(docId: string): Promise<SnapshotInfo> {
+  // A document exists for the API once the index has it, moments after a client first opens it
+  // (later still on a loaded machine): wait for that instead of racing it.
+  await eventually(async () => expect((await admin(`/v1/docs/${docId}`)).status).toBe(200));
   const response = await admin(`/v1/docs/${docId}/snapshots`, { method: "POST" });
   expect(response.status).toBe(201);
   return ((await response.json()) as { snapshot: SnapshotInfo }).snapshot;
