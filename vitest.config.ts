@@ -66,14 +66,25 @@ export default defineConfig({
         },
       },
       {
-        // Fault tests in Node against real `wrangler dev` processes that are killed and restarted.
+        // Fault tests in Node against real `wrangler dev` processes, killed with SIGKILL and restarted.
         test: {
           name: "faults-e2e",
           include: ["test/faults/e2e/**/*.test.ts"],
+          exclude: ["test/faults/e2e/fuzz.test.ts"],
           environment: "node",
           testTimeout: 1_800_000,
           hookTimeout: 180_000,
           fileParallelism: false,
+        },
+      },
+      {
+        // The long fuzzer over real sockets (100,000 frames, about ten minutes here): npm run test:faults.
+        test: {
+          name: "fuzz-e2e",
+          include: ["test/faults/e2e/fuzz.test.ts"],
+          environment: "node",
+          testTimeout: 3_600_000,
+          hookTimeout: 180_000,
         },
       },
     ],
