@@ -18,9 +18,10 @@ import type { Connection } from "./connection";
 import { DocumentSize } from "./documentSize";
 import { CloseConnection, DocumentUnavailable, UpdateRejected } from "./errors";
 import { type BatchRecord, GroupCommit } from "./groupCommit";
-import { DEFAULT_LIMITS, type Limits, RateBucket } from "./limits";
+import { DEFAULT_LIMITS, type Limits } from "./limits";
 import { RoomPresence } from "./roomPresence";
-import { checkStateVector, pendingGrew, pendingOf, readUpdate } from "./updateChecks";
+import { checkStateVector, newClients, pendingGrew, pendingOf, readUpdate } from "./updateChecks";
+import { UserBudgets } from "./userBudgets";
 
 export { UpdateRejected } from "./errors";
 
@@ -34,8 +35,6 @@ export interface DocumentStore {
   synced(): Promise<void>;
 }
 
-/** Bursts of update bytes a user may send at once, as a multiple of the sustained rate. */
-const UPDATE_BURST_SECONDS = 64;
 
 export class DocumentRoom {
   private doc: Y.Doc | null = null;
@@ -45,8 +44,8 @@ export class DocumentRoom {
   private readonly commits: GroupCommit;
   private readonly size: DocumentSize;
   private readonly presence: RoomPresence;
-  /** Per user (a reconnect does not refill it), in memory only. */
-  private readonly updateBuckets = new Map<string, RateBucket>();
+  /** Per user (a reconnect does not refill them). */
+  private readonly budgets: UserBudgets;
   /** Connections closed for a frame of theirs, whose close waits for the answers owed before it. */
   private readonly closing = new Set<string>();
 
@@ -56,6 +55,7 @@ export class DocumentRoom {
     private readonly limits: Limits = DEFAULT_LIMITS,
   ) {
     this.size = new DocumentSize(() => limits.maxDocumentBytes);
+    this.budgets = new UserBudgets(limits);
     this.presence = new RoomPresence(connections, limits, (frame, except) => this.broadcast(frame, except));
     this.commits = new GroupCommit({
       write: (batch) => store.append(batch),
@@ -217,14 +217,7 @@ export class DocumentRoom {
       return;
     }
     const { userId } = connection.session;
-    let bucket = this.updateBuckets.get(userId);
-    if (!bucket) {
-      bucket = new RateBucket(this.limits.maxUpdateBytesPerSecond, this.limits.maxUpdateBytesPerSecond * UPDATE_BURST_SECONDS);
-      this.updateBuckets.set(userId, bucket);
-    }
-    if (!bucket.take(update.byteLength)) {
-      throw new CloseConnection(CloseCode.updateRateExceeded, `more than ${this.limits.maxUpdateBytesPerSecond} update bytes per second; reconnect later`);
-    }
+    this.budgets.takeBytes(userId, update.byteLength);
     await this.integrate(update, connection, userId);
   }
 
@@ -235,8 +228,10 @@ export class DocumentRoom {
    * the object restarts before they come.
    */
   private async integrate(update: Uint8Array, origin: Connection | null, userId: string): Promise<boolean> {
-    if (!readUpdate(update).hasChanges) return false;
+    const { hasChanges, clients } = readUpdate(update);
+    if (!hasChanges) return false;
     const doc = await this.getDoc();
+    if (origin) this.budgets.takeClientIds(userId, newClients(doc, clients));
     if (!this.size.fits(doc, update.byteLength)) {
       throw new CloseConnection(CloseCode.documentTooLarge, `the document would grow past its limit of ${this.limits.maxDocumentBytes} bytes; nothing of the update was stored`);
     }

@@ -4,11 +4,14 @@ import * as Y from "yjs";
 import { CloseCode } from "../protocol/closeCodes";
 import { CloseConnection } from "./errors";
 
-/** Decodes an update fully without touching the document, so a corrupt one is refused before anything changes. */
-export function readUpdate(update: Uint8Array): { hasChanges: boolean } {
+/**
+ * Decodes an update fully without touching the document, so a corrupt one is refused before
+ * anything changes. `clients` are the client ids its items belong to.
+ */
+export function readUpdate(update: Uint8Array): { hasChanges: boolean; clients: Set<number> } {
   try {
     const { structs, ds } = Y.decodeUpdate(update);
-    return { hasChanges: structs.length > 0 || ds.clients.size > 0 };
+    return { hasChanges: structs.length > 0 || ds.clients.size > 0, clients: new Set(structs.map((struct) => struct.id.client)) };
   } catch {
     throw new CloseConnection(CloseCode.invalidUpdate, "the update is not a valid Yjs update");
   }
@@ -47,4 +50,11 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false;
   for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** How many of `clients` the document has never seen: each one it keeps forever. */
+export function newClients(doc: Y.Doc, clients: Set<number>): number {
+  let fresh = 0;
+  for (const client of clients) if (!doc.store.clients.has(client)) fresh++;
+  return fresh;
 }

@@ -16,6 +16,8 @@ export const CloseCode = {
   unsupportedMessage: 4415,
   /** A sync payload is not a valid Yjs update. */
   invalidUpdate: 4422,
+  /** The user brought more new Yjs client ids than MAX_NEW_CLIENT_IDS_PER_MINUTE allows (each one slows every later edit). */
+  tooManyClientIds: 4429,
   /** An unexpected server fault; nothing was acknowledged for the frame that caused it. */
   internalError: 4500,
   /** The document could not be loaded just now (its snapshot store is unreachable); reconnect soon. */

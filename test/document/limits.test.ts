@@ -97,6 +97,21 @@ describe("limits", () => {
     expect((await flooder.closed).code).toBe(CloseCode.updateRateExceeded);
   });
 
+  it("an update bringing more new client ids than a user may add closes with 4429 and stores nothing", async () => {
+    const docId = uniqueDocId("client-ids");
+    const watcher = await RawClient.connect(docId);
+    const writer = await RawClient.connect(docId);
+    // A few editors' worth (tabs merged offline) is fine...
+    writer.sendUpdate(Y.mergeUpdates(Array.from({ length: 3 }, (_, i) => textUpdate(`tab${i} `))));
+    await watcher.waitFor("update");
+    // ...600 at once is not: each id would slow every later edit of the document.
+    writer.sendUpdate(Y.mergeUpdates(Array.from({ length: 600 }, () => textUpdate("x"))));
+    expect((await writer.closed).code).toBe(CloseCode.tooManyClientIds);
+    const stored = await runInDurableObject(stubFor(docId), async (object: DocumentObject) => (await object.room.withSettledDoc((doc) => doc.store.clients.size)));
+    expect(stored).toBe(3);
+    expect(watcher.messages.filter((m) => m.type === "update")).toHaveLength(1);
+  });
+
   it("connections over MAX_CONNECTIONS_PER_DOCUMENT or per user are refused before the upgrade with a JSON 429", async () => {
     const docId = uniqueDocId("crowded");
     await RawClient.connect(docId, { token: await tokenFor(docId, "write", "ada") });
