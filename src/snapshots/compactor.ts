@@ -30,12 +30,22 @@ export interface CompactionResult {
   };
 }
 
+interface Tail {
+  /** Log entries (group-commit batches) and their bytes. */
+  entries: number;
+  bytes: number;
+  /** How much the thresholds are stretched for this document: its snapshot's size in COMPACT_MAX_BYTES, at least 1. */
+  scale: number;
+}
+
 /** Log rows deleted per transaction; a long log (say, one older than compaction) goes in steps. */
 export const TRIM_BATCH = 5_000;
 
 export class Compactor {
-  /** Updates and bytes in the log, counted since the object woke; null until first needed. */
-  private tail: { updates: number; bytes: number } | null = null;
+  /** Entries and bytes in the log after the newest snapshot, counted since the object woke; null until first needed. */
+  private tail: Tail | null = null;
+  /** A compaction started from the write path is running. */
+  private compactingInline = false;
   /** After a failure, no attempt before this time, however many updates arrive. */
   private retryAfter = 0;
   private running: Promise<unknown> = Promise.resolve();
@@ -87,19 +97,28 @@ export class Compactor {
   }
 
   /**
-   * Called after every stored update: asks the alarm for a compaction now or after the quiet
-   * period. Never throws: the update is already stored, and a missed request only delays compaction.
+   * Called after every stored batch. Past a threshold it compacts at once: an alarm does not run
+   * while messages keep coming (measured locally: a 100,000-update stream got its only snapshot
+   * at the end), so a sustained stream would otherwise grow the log without bound. Otherwise it
+   * asks the alarm for the end of the quiet period. Never throws: the batch is already stored, and
+   * a missed request only delays compaction.
    */
   noteAppend(bytes: number, now = Date.now()): void {
     try {
       if (this.tail) {
-        this.tail.updates += 1;
+        this.tail.entries += 1;
         this.tail.bytes += bytes;
       } else {
-        this.tailStats(); // the first count after a wake reads the log, which already holds this update
+        this.tailStats(); // the first count after a wake reads the log, which already holds this batch
       }
-      const due = this.overThreshold() ? now : now + this.config.quietMs;
-      void this.request(Math.max(due, this.retryAfter));
+      if (!this.overThreshold()) {
+        void this.request(Math.max(now + this.config.quietMs, this.retryAfter));
+      } else if (now < this.retryAfter) {
+        void this.request(this.retryAfter); // an earlier attempt failed: the alarm retries then
+      } else if (!this.compactingInline) {
+        this.compactingInline = true;
+        void this.runIfDue(now).finally(() => (this.compactingInline = false));
+      }
     } catch (error) {
       console.error("could not schedule compaction", { docId: this.docKey(), error });
     }
@@ -107,7 +126,7 @@ export class Compactor {
 
   /** The alarm's share: compacts when a threshold is passed or the quiet period is over. */
   async runIfDue(now = Date.now()): Promise<void> {
-    if (this.tailStats().updates === 0) return;
+    if (this.tailStats().entries === 0) return;
     if (now < this.retryAfter) return this.request(this.retryAfter);
     const over = this.overThreshold();
     const quietAt = (this.log.lastWriteAt() ?? now) + this.config.quietMs;
@@ -239,14 +258,20 @@ export class Compactor {
     if (orphans.length > 0) await this.archive.delete(orphans);
   }
 
-  private tailStats(): { updates: number; bytes: number } {
-    this.tail ??= (({ updates, bytes }) => ({ updates, bytes }))(this.log.stats(this.index.newest()?.seq ?? 0));
+  private tailStats(): Tail {
+    if (!this.tail) {
+      const newest = this.index.newest();
+      const { updates, bytes } = this.log.stats(newest?.seq ?? 0);
+      // A larger document is compacted less often, so compaction's cost per update (an encode of
+      // the whole document) stays flat as it grows, and a cold load at most doubles its bytes.
+      this.tail = { entries: updates, bytes, scale: Math.max(1, (newest?.size ?? 0) / this.config.maxBytes) };
+    }
     return this.tail;
   }
 
   private overThreshold(): boolean {
-    const tail = this.tailStats();
-    return tail.updates >= this.config.maxUpdates || tail.bytes >= this.config.maxBytes;
+    const { entries, bytes, scale } = this.tailStats();
+    return entries >= this.config.maxUpdates * scale || bytes >= this.config.maxBytes * scale;
   }
 
   private request(at: number): Promise<void> {

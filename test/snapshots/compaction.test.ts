@@ -36,6 +36,36 @@ describe("compaction", () => {
     expect(fromSnapshot.getText("text").toString()).toBe(client.getText("text").toString());
   });
 
+  it("past a threshold it compacts from the write path, without waiting for an alarm (none runs while messages keep coming)", async () => {
+    const docId = uniqueDocId("inline");
+    await configure(docId, { maxUpdates: 5, quietMs: HOUR });
+    // No alarm at all: whatever compacts here is the write path.
+    await inObject(docId, (object) => void vi.spyOn(object.alarms, "requestBy").mockResolvedValue(undefined));
+    const client = new Y.Doc();
+    await store(docId, typing(client, 12));
+    const snapshots = await eventually(async () => {
+      const list = await inObject(docId, (object) => object.compactor.index.list());
+      expect(list.length).toBeGreaterThanOrEqual(2);
+      return list;
+    });
+    expect(snapshots.every((s) => s.reason === "threshold")).toBe(true);
+    await evictDurableObject(stubFor(docId));
+    expect((await serverDoc(docId)).getText("text").toString()).toBe(client.getText("text").toString());
+  });
+
+  it("a larger document is compacted less often: the thresholds grow with its snapshot", async () => {
+    const docId = uniqueDocId("scaled");
+    await configure(docId, { maxUpdates: 1000, maxBytes: 1000, quietMs: HOUR });
+    const client = new Y.Doc();
+    await store(docId, [change(client, (doc) => doc.getText("text").insert(0, "y".repeat(4000)))]); // a 4 KB snapshot: 4 times the bytes threshold
+    await eventually(async () => expect(await inObject(docId, (object) => object.compactor.index.list().length)).toBe(1));
+    await store(docId, [change(client, (doc) => doc.getText("text").insert(0, "z".repeat(1500)))]); // over 1,000 bytes, under 4 times that
+    await runAlarm(docId);
+    expect(await inObject(docId, (object) => object.compactor.index.list().length)).toBe(1);
+    await store(docId, [change(client, (doc) => doc.getText("text").insert(0, "w".repeat(3000)))]); // now over 4,000
+    await eventually(async () => expect(await inObject(docId, (object) => object.compactor.index.list().length)).toBe(2));
+  });
+
   it("below the thresholds the alarm waits for the quiet period after the last edit", async () => {
     const docId = uniqueDocId("quiet");
     await configure(docId, { maxUpdates: 1000, quietMs: HOUR });
@@ -306,11 +336,13 @@ describe("compaction", () => {
     await store(docId, typing(new Y.Doc(), 2));
     await runAlarm(docId);
     await eventually(async () => expect(await inObject(docId, (object) => object.compactor.index.newest()?.seq)).toBe(2));
+    const before = { keys: await r2Keys(snapshotPrefix(docId)), rows: await inObject(docId, (object) => object.compactor.index.list().length) };
+    expect(before.keys).toContain(snapshotKey(docId, 2));
     const again = await inObject(docId, (object) => object.compactor.compact("manual"));
     expect(again.created).toBe(false);
     expect(again.snapshot.seq).toBe(2);
     await runAlarm(docId);
-    expect(await r2Keys(snapshotPrefix(docId))).toEqual([snapshotKey(docId, 2)]);
-    expect(await inObject(docId, (object) => object.compactor.index.list().length)).toBe(1);
+    expect(await r2Keys(snapshotPrefix(docId))).toEqual(before.keys);
+    expect(await inObject(docId, (object) => object.compactor.index.list().length)).toBe(before.rows);
   });
 });
