@@ -41,6 +41,8 @@ export interface Replay {
   slices: Slice[];
   /** The isolate's CPU profile over the whole replay, when asked for. */
   profile?: ProfileSummary;
+  /** When the reader received the last update (performance.now()), and workerd (Worker) CPU then. */
+  end: { at: number; workerCpuSeconds: number };
   /** The reader and writer, still connected; the caller closes them. */
   clients: RawClient[];
 }
@@ -107,7 +109,9 @@ export async function replay(server: QuireServer, doc: string, trace: ReplayUpda
     }
     const ms = marks.at(-1)!.at - marks[0].at;
     await checkText(server, doc, trace.expected);
-    return { doc, updates: n, ms, updatesPerSecond: (n / ms) * 1000, slices, profile, clients };
+    const last = marks.at(-1)!;
+    const end = { at: last.at, workerCpuSeconds: last.cpu["worker-workerd"] ?? 0 };
+    return { doc, updates: n, ms, updatesPerSecond: (n / ms) * 1000, slices, profile, end, clients };
   } catch (error) {
     for (const client of clients) client.close();
     throw error;

@@ -7,7 +7,7 @@
 // `npm run bench:memory`, or `node bench/memory/run.ts`; settings in bench/memory/README.md.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fmt, int, mib, table } from "../throughput/report.ts";
 import { ROOT } from "../throughput/targets.ts";
 import { loadB4 } from "../throughput/trace.ts";
@@ -15,8 +15,9 @@ import { AckClient, closeAll, inBatches, openMany } from "./docs.ts";
 import { compare, type GroupDelta, type HeapSummary, instances, largest, summarize } from "./heapSnapshot.ts";
 import type { HeapUsage } from "./inspector.ts";
 import type { ProfileSummary } from "./cpuProfile.ts";
-import { checkText, replay, type Slice } from "./replay.ts";
+import { checkText, type Replay, replay, type Slice } from "./replay.ts";
 import { byRole, type ProcessSample, type QuireServer, startQuire } from "./server.ts";
+import { slope, type SlopeSlice } from "./slope.ts";
 
 const env = process.env;
 const num = (name: string, fallback: number) => (env[name] ? Number(env[name]) : fallback);
@@ -32,7 +33,9 @@ const config = {
   profile: env.MEMORY_PROFILE === "1",
   via: (env.MEMORY_VIA ?? "direct") as "direct" | "wrangler",
   localObservability: env.MEMORY_LOCAL_OBSERVABILITY === "1",
-  scenarios: (env.MEMORY_SCENARIOS ?? "rounds,awake,ops,docs").split(","),
+  /** Another wrangler configuration, e.g. with other compaction settings (paths in it are relative to it). */
+  wranglerConfig: env.MEMORY_WRANGLER_CONFIG ? resolve(env.MEMORY_WRANGLER_CONFIG) : undefined,
+  scenarios: (env.MEMORY_SCENARIOS ?? "rounds,awake,ops,docs,slope").split(","),
   opReps: num("MEMORY_OP_REPS", 20),
 };
 /**
@@ -41,6 +44,7 @@ const config = {
  */
 const WATCH = ["DocumentRoom", "Doc", "SocketConnection", "Item", "ContentString", "ContentDeleted"];
 
+const admin = { Authorization: "Bearer dev-admin-token" };
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
@@ -54,6 +58,8 @@ interface Point {
   instances?: Record<string, number>;
   summary?: HeapSummary;
 }
+
+const workerCpu = (server: QuireServer) => byRole(server.processes())["worker-workerd"]?.cpuSeconds ?? 0;
 
 /** Heap after a forced GC, the processes' RSS, and (optionally) a heap snapshot summary. */
 async function measure(server: QuireServer, label: string, snapshot = config.snapshots): Promise<Point> {
@@ -94,8 +100,34 @@ interface RoundResult {
   updatesPerSecond: number;
   slices: Slice[];
   profile?: ProfileSummary;
+  /** The alarm's deferred work (index sync, compaction of the whole replay's log) once the stream stopped. */
+  catchUp: CatchUp | null;
   connected: Point;
   evicted: Point;
+}
+
+interface CatchUp {
+  /** From the last update's relay until a snapshot covered all of it. */
+  ms: number;
+  /** workerd (Worker) CPU meanwhile. */
+  cpuSeconds: number;
+  /** The log sequence numbers the document's snapshots cover (retention keeps the newest 20): when compaction ran. */
+  snapshotSeqs: number[];
+}
+
+/**
+ * Waits until the document's newest snapshot covers `seq`: a steady stream holds the alarm off, so
+ * the compaction of the whole replay (and the index sync) runs once the stream stops.
+ */
+async function awaitCompaction(server: QuireServer, doc: string, seq: number, since: Replay["end"], timeoutMs = 60_000): Promise<CatchUp | null> {
+  const [cpu0, t0] = [since.workerCpuSeconds, since.at];
+  for (;;) {
+    const response = await fetch(`${server.directUrl}/v1/docs/${doc}/snapshots`, { headers: admin });
+    const { snapshots } = (await response.json()) as { snapshots?: { seq: number }[] };
+    if ((snapshots?.[0]?.seq ?? 0) >= seq) return { ms: performance.now() - t0, cpuSeconds: workerCpu(server) - cpu0, snapshotSeqs: snapshots!.map((s) => s.seq).reverse() };
+    if (performance.now() - t0 > timeoutMs) return null;
+    await sleep(200);
+  }
 }
 
 async function rounds(server: QuireServer, stamp: string, trace: ReturnType<typeof loadB4>["replay"]): Promise<RoundResult[]> {
@@ -105,6 +137,9 @@ async function rounds(server: QuireServer, stamp: string, trace: ReturnType<type
     log(`round ${r}/${config.rounds}: B4 replay of ${int(trace.updates.length)} updates on ${doc}`);
     const run = await replay(server, doc, trace, { window: config.window, slices: config.slices, profile: config.profile && r === 1 });
     log(`  ${fmt(run.ms / 1000, 1)} s, ${int(run.updatesPerSecond)} updates/s; per slice: ${run.slices.map((s) => int(s.updatesPerSecond)).join(" ")}`);
+    const catchUp = await awaitCompaction(server, doc, run.updates, run.end);
+    if (catchUp) log(`  a snapshot covered the whole replay ${fmt(catchUp.ms / 1000, 1)} s after its last update; workerd CPU meanwhile ${fmt(catchUp.cpuSeconds, 2)} s (with a client joining to check the text); snapshots at seq ${catchUp.snapshotSeqs.map(int).join(", ")}`);
+    else log("  no snapshot covered the whole replay within 60 s of its end");
     let connected: Point;
     try {
       connected = await measure(server, `round ${r}, document connected`);
@@ -112,7 +147,7 @@ async function rounds(server: QuireServer, stamp: string, trace: ReturnType<type
       for (const client of run.clients) client.close();
     }
     const evicted = await afterEviction(server, `round ${r}, after eviction`);
-    results.push({ round: r, doc, updates: run.updates, ms: run.ms, updatesPerSecond: run.updatesPerSecond, slices: run.slices, profile: run.profile, connected, evicted });
+    results.push({ round: r, doc, updates: run.updates, ms: run.ms, updatesPerSecond: run.updatesPerSecond, slices: run.slices, profile: run.profile, catchUp, connected, evicted });
   }
   return results;
 }
@@ -155,8 +190,6 @@ interface OpCost {
   cpuMs: number;
   wallMs: number;
 }
-
-const admin = { Authorization: "Bearer dev-admin-token" };
 
 /**
  * What the operations whose cost depends on the document's size cost, on a small document and on
@@ -253,7 +286,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const { replay: trace } = loadB4(config.b4Patches);
   log(`B4: ${int(trace.updates.length)} of ${int(trace.tracePatches)} patches as updates, ${int(trace.expected.length)} chars at the end`);
-  const server = await startQuire(config.via);
+  const server = await startQuire(config.via, config.wranglerConfig);
   const stop = (code: number) => () => void server.stop().finally(() => process.exit(code));
   process.once("SIGINT", stop(130));
   process.once("SIGTERM", stop(143));
@@ -275,10 +308,14 @@ async function main(): Promise<void> {
     }
     if (config.scenarios.includes("docs")) result.docs = await manyDocs(server, stamp);
     result.end = await measure(server, "end");
-    result.seconds = (performance.now() - started) / 1000;
   } finally {
     await server.stop();
   }
+  if (config.scenarios.includes("slope")) {
+    log("Quire's own work per update by slice of history (bench/perUpdate's worker, one event per slice)");
+    result.slope = await slope(trace, config.slices);
+  }
+  result.seconds = (performance.now() - started) / 1000;
   report(result);
 }
 
@@ -317,6 +354,7 @@ function report(result: Record<string, unknown>): void {
     log("");
     log(table("2. B4 replay per slice: updates/s, workerd (Worker) CPU per update (us), machine CPU in use (cores, all processes)", ["updates", ...names("upd/s"), ...names("CPU us"), ...names("cores")], sliceRows));
     log(`   whole replay: ${roundResults.map((r) => `round ${r.round} ${int(r.updatesPerSecond)} updates/s`).join(", ")}`);
+    log(`   compaction of each replay's log once the stream stopped (the alarm waits for a pause): ${roundResults.map((r) => (r.catchUp ? `${fmt(r.catchUp.ms / 1000, 1)} s, ${fmt(r.catchUp.cpuSeconds, 2)} s CPU` : "none")).join("; ")}`);
     if (first !== last && first.evicted.summary && last.evicted.summary) {
       log("");
       log(table(`3. Heap growth between round ${first.round} and round ${last.round}, after eviction (largest changes)`, DELTA_HEADER, deltaRows(compare(first.evicted.summary, last.evicted.summary, 12))));
@@ -337,6 +375,11 @@ function report(result: Record<string, unknown>): void {
     if (replayed) log(`   the same document right after its replay (two clients), vs evicted: +${mib(replayed.connected.heap.usedSize - replayed.evicted.heap.usedSize)}`);
     if (awakeResult.top) log(table("   largest changes, loaded vs not loaded", DELTA_HEADER, deltaRows(awakeResult.top)));
   }
+  const slopeResult = result.slope as SlopeSlice[] | undefined;
+  if (slopeResult) {
+    log("");
+    log(table("6. Quire's own work per update by slice of history: the room path in workerd, one event per slice (no sockets, one commit)", ["updates", "wall us/update", "CPU us/update"], slopeResult.map((s, i) => [`${int(i === 0 ? 0 : slopeResult[i - 1].through)}-${int(s.through)}`, fmt(s.wallMicros, 1), fmt(s.cpuMicros, 1)])));
+  }
   const ops = result.ops as OpCost[] | undefined;
   if (ops) {
     log("");
@@ -348,11 +391,13 @@ function report(result: Record<string, unknown>): void {
     const perAwake = awakeRooms ? `${fmt((docsResult.connected.heap.usedSize - docsResult.before.heap.usedSize) / awakeRooms / 1024, 1)} KiB per awake object (${int(awakeRooms)} awake)` : "";
     const rss = (p: Point) => byRole(p.processes)["worker-workerd"]?.rssBytes ?? 0;
     const perRss = (p: Point) => `${fmt((rss(p) - rss(docsResult.before)) / docsResult.count / 1024, 1)} KiB`;
+    const files = (p: Point) => int(p.processes.reduce((n, s) => n + s.sqliteFiles, 0));
     log("");
-    log(table(`5. ${int(docsResult.count)} documents, one client each (opened in ${fmt(docsResult.openMs / 1000, 1)} s): per document, vs before`, ["state", "JS heap per doc", "workerd RSS per doc"], [
-      ["connected, objects awake", `${per(docsResult.connected)}${perAwake ? `; ${perAwake}` : ""}`, perRss(docsResult.connected)],
-      ["hibernated, sockets open", per(docsResult.hibernated), perRss(docsResult.hibernated)],
-      ["sockets closed", per(docsResult.closed), perRss(docsResult.closed)],
+    log(table(`5. ${int(docsResult.count)} documents, one client each (opened in ${fmt(docsResult.openMs / 1000, 1)} s): per document, vs before`, ["state", "JS heap per doc", "workerd RSS per doc", "open SQLite files"], [
+      ["before", "", "", files(docsResult.before)],
+      ["connected, objects awake", `${per(docsResult.connected)}${perAwake ? `; ${perAwake}` : ""}`, perRss(docsResult.connected), files(docsResult.connected)],
+      ["hibernated, sockets open", per(docsResult.hibernated), perRss(docsResult.hibernated), files(docsResult.hibernated)],
+      ["sockets closed", per(docsResult.closed), perRss(docsResult.closed), files(docsResult.closed)],
     ]));
     if (docsResult.topConnected) log(table("   largest changes, connected vs before", DELTA_HEADER, deltaRows(docsResult.topConnected)));
     if (docsResult.topHibernated) log(table("   largest changes, hibernated vs before", DELTA_HEADER, deltaRows(docsResult.topHibernated)));

@@ -2,7 +2,7 @@
 // wrangler's Node process, the workerd that runs wrangler's proxy and inspector proxy, and the
 // workerd that runs the Worker (with D1, R2 and the local observability store). Also finds the
 // inspector and the Worker's own port.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { startWranglerDev, type WranglerDev } from "../../test/helpers/wranglerDev.ts";
 import { cpuOf, groupMembers, groupOf, listenerOf, portsOf, rssOf } from "../throughput/procfs.ts";
@@ -20,6 +20,8 @@ export interface ProcessSample {
   /** Anonymous (heap) part of RSS; the rest maps files (binaries, SQLite). */
   anonBytes: number;
   cpuSeconds: number;
+  /** Open descriptors on Durable Object SQLite files (database, WAL, shared memory). */
+  sqliteFiles: number;
 }
 
 export interface QuireServer {
@@ -49,6 +51,22 @@ function anonOf(pid: number): number {
   }
 }
 
+function sqliteFilesOf(pid: number): number {
+  let count = 0;
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        if (/\/do\/.*\.sqlite(-wal|-shm)?$/.test(readlinkSync(`/proc/${pid}/fd/${fd}`))) count += 1;
+      } catch {
+        // Closed meanwhile.
+      }
+    }
+  } catch {
+    // Gone.
+  }
+  return count;
+}
+
 function duBytes(path: string): number {
   let total = 0;
   for (const entry of readdirSync(path, { withFileTypes: true })) {
@@ -59,9 +77,12 @@ function duBytes(path: string): number {
   return total;
 }
 
-/** Starts wrangler dev; `via` picks the port clients use: wrangler's proxy or the Worker's workerd. */
-export async function startQuire(via: "direct" | "wrangler"): Promise<QuireServer> {
-  const dev = await startWranglerDev();
+/**
+ * Starts wrangler dev (the project's wrangler.jsonc unless `config` names another); `via` picks the
+ * port clients use: wrangler's proxy or the Worker's workerd.
+ */
+export async function startQuire(via: "direct" | "wrangler", config?: string): Promise<QuireServer> {
+  const dev = await startWranglerDev({ config });
   try {
     const proxyPid = listenerOf(Number(new URL(dev.url).port));
     if (proxyPid === null) throw new Error("no process listens on wrangler's port");
@@ -110,7 +131,7 @@ export async function startQuire(via: "direct" | "wrangler"): Promise<QuireServe
         return value;
       },
       processes: () =>
-        [...roles].map(([pid, role]) => ({ role, pid, rssBytes: rssOf(pid), anonBytes: anonOf(pid), cpuSeconds: cpuOf(pid) })),
+        [...roles].map(([pid, role]) => ({ role, pid, rssBytes: rssOf(pid), anonBytes: anonOf(pid), cpuSeconds: cpuOf(pid), sqliteFiles: role === "worker-workerd" ? sqliteFilesOf(pid) : 0 })),
       diskBytes() {
         const sizes: Record<string, number> = {};
         const root = join(dev.persistTo, "v3");
