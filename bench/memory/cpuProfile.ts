@@ -1,0 +1,89 @@
+// The isolate's CPU profile over one slice of a replay (V8's sampling profiler through CDP), summed
+// by function: where the Worker's own time goes, and how that changes as a document's history grows.
+import type { Inspector } from "./inspector.ts";
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+  children?: number[];
+}
+
+interface Profile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples?: number[];
+  timeDeltas?: number[];
+}
+
+export interface ProfileSummary {
+  /** Sampled wall time, ms. */
+  ms: number;
+  /** Share of samples in which the isolate ran anything (not idle). */
+  busyShare: number;
+  /** Self time by function, ms, largest first. */
+  self: { fn: string; ms: number }[];
+  /** Inclusive time of chosen entry points (functions of Quire's own code path), ms. */
+  inclusive: Record<string, number>;
+}
+
+/** Starts sampling every `intervalUs`; `stop` returns the summary. */
+export async function startProfile(inspector: Inspector, intervalUs = 500): Promise<{ stop(watch: string[]): Promise<ProfileSummary> }> {
+  await inspector.call("Profiler.enable");
+  await inspector.call("Profiler.setSamplingInterval", { interval: intervalUs });
+  await inspector.call("Profiler.start");
+  return {
+    async stop(watch) {
+      const { profile } = await inspector.call<{ profile: Profile }>("Profiler.stop", {}, 120_000);
+      await inspector.call("Profiler.disable");
+      return summarizeProfile(profile, watch);
+    },
+  };
+}
+
+const fileOf = (url: string) => url.split("/").slice(-1)[0] || "(native)";
+
+function summarizeProfile(profile: Profile, watch: string[]): ProfileSummary {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const selfMs = new Map<number, number>();
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  for (let i = 0; i < samples.length; i++) {
+    // A sample's time is the gap to the next sample.
+    const ms = (deltas[i + 1] ?? 0) / 1000;
+    selfMs.set(samples[i], (selfMs.get(samples[i]) ?? 0) + ms);
+  }
+  const label = (n: ProfileNode) => `${n.callFrame.functionName || "(anonymous)"} ${fileOf(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
+  const self = new Map<string, number>();
+  const inclusive: Record<string, number> = Object.fromEntries(watch.map((w) => [w, 0]));
+  let idle = 0;
+  let total = 0;
+  for (const [id, ms] of selfMs) {
+    const node = byId.get(id)!;
+    total += ms;
+    if (node.callFrame.functionName === "(idle)") {
+      idle += ms;
+      continue;
+    }
+    const key = label(node);
+    self.set(key, (self.get(key) ?? 0) + ms);
+    // Count the sample once for every watched function on its stack.
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const name = byId.get(at)!.callFrame.functionName;
+      if (name in inclusive && !seen.has(name)) {
+        inclusive[name] += ms;
+        seen.add(name);
+      }
+    }
+  }
+  return {
+    ms: total,
+    busyShare: total > 0 ? 1 - idle / total : 0,
+    self: [...self].map(([fn, ms]) => ({ fn, ms })).sort((a, b) => b.ms - a.ms).slice(0, 25),
+    inclusive,
+  };
+}
