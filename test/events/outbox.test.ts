@@ -1,5 +1,6 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import * as Y from "yjs";
 import type { DocumentObject } from "../../src/document/DocumentObject";
 import type { QuireEvent } from "../../src/events/eventTypes";
 import { DEFAULT_DEBOUNCE_MS } from "../../src/events/outbox";
@@ -30,9 +31,13 @@ async function recordEvents(docId: string): Promise<Sent[]> {
 
 const ofType = (sent: Sent[], type: string) => sent.filter((s) => s.event.type === type);
 
+/** The editor's own document: one client id for all its edits, as a real editor has. */
+const editorDocs = new WeakMap<RawClient, Y.Doc>();
+
 /** Sends updates and waits until the server has durably stored all of them. */
 async function edit(client: RawClient, texts: string[], marker: number): Promise<void> {
-  for (const text of texts) client.sendUpdate(textUpdate(text));
+  if (!editorDocs.has(client)) editorDocs.set(client, new Y.Doc());
+  for (const text of texts) client.sendUpdate(textUpdate(text, editorDocs.get(client)));
   client.send(encodeAckRequest(marker));
   await client.waitFor("ack", (m) => m.seq === marker, 20_000);
 }

@@ -16,6 +16,7 @@ export const stubFor = (docId: string) => env.DOCUMENTS.getByName(docId);
 export class RawClient {
   readonly messages: Message[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
+  private closedWith: { code: number; reason: string } | null = null;
   private waiters: Array<() => void> = [];
 
   private constructor(readonly ws: WebSocket) {
@@ -24,7 +25,8 @@ export class RawClient {
     (ws as unknown as { binaryType: string }).binaryType = "arraybuffer";
     this.closed = new Promise((resolve) => {
       ws.addEventListener("close", (event) => {
-        resolve({ code: event.code, reason: event.reason });
+        this.closedWith = { code: event.code, reason: event.reason };
+        resolve(this.closedWith);
         this.notify();
       });
     });
@@ -57,7 +59,10 @@ export class RawClient {
     for (;;) {
       const found = this.messages.find((m): m is Extract<Message, { type: T }> => m.type === type && predicate(m as Extract<Message, { type: T }>));
       if (found) return found;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${type}; got ${this.messages.map((m) => m.type).join(", ")}`);
+      if (Date.now() > deadline) {
+        const closed = this.closedWith ? `; closed with ${this.closedWith.code} ${this.closedWith.reason}` : "";
+        throw new Error(`timed out waiting for ${type}; got ${this.messages.map((m) => m.type).join(", ")}${closed}`);
+      }
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
         setTimeout(resolve, 50);
