@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import * as Y from "yjs";
 import { connect, type RawClient } from "../throughput/client.ts";
+import { Mirror } from "../throughput/mirror.ts";
 import { TEXT, type ReplayUpdates } from "../throughput/trace.ts";
 import { type ProfileSummary, startProfile } from "./cpuProfile.ts";
 import { byRole, type QuireServer, type Role } from "./server.ts";
@@ -59,24 +60,24 @@ export async function replay(server: QuireServer, doc: string, trace: ReplayUpda
   const marks: Mark[] = [];
   let received = 0;
   let wake: { at: number; resolve: () => void } | null = null;
-  const reader = await connect({
-    url,
-    dialect: "y-websocket",
-    docName: doc,
-    onUpdate: () => {
-      received += 1;
-      // Slices are sampled (from /proc) as the reader's count crosses each bound, without pausing
-      // the writer: a pause lets the document's alarm run (compaction, index sync), which a steady
-      // stream holds off, and the inspector is not answered until the stream pauses either.
-      if (received === bounds[marks.length - 1]) marks.push(mark(server));
-      if (wake && received >= wake.at) {
-        const { resolve } = wake;
-        wake = null;
-        resolve();
-      }
-    },
-  });
-  received = 0; // the first sync step 2 is not a relayed update
+  // The server relays a batch as one merged update, so progress is counted in patches, not frames:
+  // every B4 patch inserts or deletes one character, so 2 × the writer's clock − the text's length
+  // is the number of patches the reader has seen.
+  const mirror = new Mirror();
+  const progress = () => 2 * Y.getState(mirror.doc.store, trace.clientID) - mirror.text.length;
+  mirror.onApplied = () => {
+    received = progress();
+    // Slices are sampled (from /proc) as the reader's count crosses each bound, without pausing
+    // the writer: a pause lets the document's alarm run (compaction, index sync), which a steady
+    // stream holds off, and the inspector is not answered until the stream pauses either.
+    while (marks.length <= bounds.length && received >= bounds[marks.length - 1]) marks.push(mark(server));
+    if (wake && received >= wake.at) {
+      const { resolve } = wake;
+      wake = null;
+      resolve();
+    }
+  };
+  const reader = await connect({ url, dialect: "y-websocket", docName: doc, doc: mirror.doc, onUpdate: mirror.apply });
   const writer = await connect({ url, dialect: "y-websocket", docName: doc });
   const clients = [reader, writer];
   try {
