@@ -5,13 +5,16 @@
 //
 // Nothing derived from buffered state leaves the object before the batch is written: relays, acks
 // and sync replies wait in the batch's outbox and are sent after the write, where the platform's
-// output gate holds them until the commit is durable. No timers: the next batch is written when
-// the storage reports the previous one durable, so the object can still hibernate.
+// output gate holds them until the commit is durable. The next batch is written when the storage
+// reports the previous one durable; the only timers are the 0 ms passes below, which end with the
+// batch, so the object can still hibernate.
 //
 // Where a commit blocks the event loop (locally, SQLite's fsync runs on it), only a message or two
 // arrive during one, so a batch that is still growing when the commit completes collects a little
-// longer: each further `synced()` is one pass through the event loop that lets queued messages in.
-// It is written as soon as a pass brings nothing new, or once it is MAX_COLLECT_MS old or full.
+// longer: each further pass through the event loop (a 0 ms timer) lets queued messages in. It is
+// written as soon as a pass brings nothing new, or once it is MAX_COLLECT_MS old or full. A timer
+// rather than another `storage.sync()` per pass: a sync per message cost about a fifth of the CPU
+// of a streamed B4 update.
 import * as Y from "yjs";
 import type { Connection } from "./connection";
 
@@ -187,18 +190,24 @@ export class GroupCommit {
     this.committing = true;
     const watch = ++this.watch;
     this.sink.synced().then(
-      () => {
-        if (watch !== this.watch) return;
-        if (this.batch?.keepsCollecting()) return this.watchCommit();
-        this.committing = false;
-        this.flush();
-      },
+      () => this.collectOrFlush(watch),
       (error) => {
         // The runtime resets the object after a failed commit; nothing more can be written here.
         console.error("group commit: a commit failed", error);
         if (watch === this.watch) this.committing = false;
       },
     );
+  }
+
+  /** Once the commit in flight is durable: one more pass for a growing batch, else write it. */
+  private collectOrFlush(watch: number): void {
+    if (watch !== this.watch) return;
+    if (this.batch?.keepsCollecting()) {
+      setTimeout(() => this.collectOrFlush(watch), 0);
+      return;
+    }
+    this.committing = false;
+    this.flush();
   }
 }
 

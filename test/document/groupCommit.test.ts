@@ -98,8 +98,13 @@ function typist(): (text: string) => Uint8Array {
   };
 }
 
-/** Lets every queued microtask run: a macrotask comes after all of them. */
-const drain = () => new Promise((resolve) => setTimeout(resolve, 0));
+/**
+ * Lets every queued microtask run, and the group commit's collecting passes (0 ms timers, at most
+ * one more once nothing new arrives): each macrotask here comes after the pass queued before it.
+ */
+const drain = async () => {
+  for (let pass = 0; pass < 3; pass++) await new Promise((resolve) => setTimeout(resolve, 0));
+};
 
 const awareness = (clientId: number, clock: number) => encodeAwareness(encodeAwarenessUpdate([{ clientId, clock, state: "{}" }]));
 
