@@ -14,8 +14,7 @@ import { loadB4 } from "../throughput/trace.ts";
 import { AckClient, closeAll, inBatches, openMany } from "./docs.ts";
 import { compare, type GroupDelta, type HeapSummary, instances, largest, summarize } from "./heapSnapshot.ts";
 import type { HeapUsage } from "./inspector.ts";
-import type { ProfileSummary } from "./cpuProfile.ts";
-import { checkText, type Replay, replay, type Slice } from "./replay.ts";
+import { checkText, type Replay, replay } from "./replay.ts";
 import { byRole, type ProcessSample, type QuireServer, startQuire } from "./server.ts";
 import { slope, type SlopeSlice } from "./slope.ts";
 
@@ -92,14 +91,9 @@ async function afterEviction(server: QuireServer, label: string): Promise<Point>
   }
 }
 
-interface RoundResult {
+/** A round: its replay's figures (without the live clients and end mark), and what followed it. */
+interface RoundResult extends Pick<Replay, "doc" | "updates" | "ms" | "updatesPerSecond" | "slices" | "profile"> {
   round: number;
-  doc: string;
-  updates: number;
-  ms: number;
-  updatesPerSecond: number;
-  slices: Slice[];
-  profile?: ProfileSummary;
   /** The alarm's deferred work (index sync, compaction of the whole replay's log) once the stream stopped. */
   catchUp: CatchUp | null;
   connected: Point;

@@ -5,6 +5,7 @@ import * as encoding from "lib0/encoding";
 import * as Y from "yjs";
 import { encodeAwarenessUpdate } from "../../../src/protocol/awareness";
 import { CloseCode } from "../../../src/protocol/closeCodes";
+import { joinChunks } from "../../../src/storage/chunks";
 import {
   encodeAck,
   encodeAckRequest,
@@ -16,6 +17,9 @@ import {
   encodeUpdate,
 } from "../../../src/protocol/messages";
 import { type FuzzLimits, judge, type Outcome, SessionModel } from "./oracle";
+
+/** Joins frame pieces (the storage layer's join: every call here passes two or more, so the result is a fresh array). */
+const joinParts = (...parts: Uint8Array[]) => joinChunks(parts);
 
 /** A seeded random source (mulberry32), so a failing run can be repeated with its seed. */
 export class Rng {
@@ -391,23 +395,23 @@ export class SessionGenerator {
       case 2:
         return ["truncate", frame.slice(0, at)];
       case 3:
-        return ["insert", concat(frame.slice(0, at), rng.bytes(1 + rng.int(4)), frame.slice(at))];
+        return ["insert", joinParts(frame.slice(0, at), rng.bytes(1 + rng.int(4)), frame.slice(at))];
       case 4:
-        return ["delete", concat(frame.slice(0, at), frame.slice(at + 1 + rng.int(3)))];
+        return ["delete", joinParts(frame.slice(0, at), frame.slice(at + 1 + rng.int(3)))];
       case 5:
-        return ["append", concat(frame, rng.bytes(1 + rng.int(8)))];
+        return ["append", joinParts(frame, rng.bytes(1 + rng.int(8)))];
       case 6:
         // A varint that never ends, or that overflows 2^53.
-        return ["varint-overflow", concat(frame.slice(0, at), new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]), frame.slice(at + 1))];
+        return ["varint-overflow", joinParts(frame.slice(0, at), new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]), frame.slice(at + 1))];
       case 7: {
         // A length prefix (or any varint) replaced by a huge one.
         const huge = encoding.createEncoder();
         encoding.writeVarUint(huge, rng.pick([2 ** 31, 2 ** 40, 2 ** 52, 0xffffffff]));
-        return ["huge-length", concat(frame.slice(0, at), encoding.toUint8Array(huge), frame.slice(at + 1))];
+        return ["huge-length", joinParts(frame.slice(0, at), encoding.toUint8Array(huge), frame.slice(at + 1))];
       }
       default: {
         const from = rng.int(frame.length + 1);
-        return ["duplicate-slice", concat(frame.slice(0, at), frame.slice(from, from + 1 + rng.int(8)), frame.slice(at))];
+        return ["duplicate-slice", joinParts(frame.slice(0, at), frame.slice(from, from + 1 + rng.int(8)), frame.slice(at))];
       }
     }
   }
@@ -426,18 +430,18 @@ export class SessionGenerator {
       case 1:
         return { frame: new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]), label: "varint-overflow" };
       case 2:
-        return { frame: concat(varUint(0, rng.int(3), rng.pick([2 ** 31, 2 ** 45, 0xffffffff])), rng.bytes(rng.int(16))), label: "huge-length" };
+        return { frame: joinParts(varUint(0, rng.int(3), rng.pick([2 ** 31, 2 ** 45, 0xffffffff])), rng.bytes(rng.int(16))), label: "huge-length" };
       case 3:
-        return { frame: concat(varUint(1, rng.pick([2 ** 30, 2 ** 50])), rng.bytes(rng.int(16))), label: "huge-length" };
+        return { frame: joinParts(varUint(1, rng.pick([2 ** 30, 2 ** 50])), rng.bytes(rng.int(16))), label: "huge-length" };
       case 4:
         return { frame: new Uint8Array(0), label: "empty-frame" };
       case 5:
-        return { frame: concat(this.baseFrame(), rng.bytes(1 + rng.int(8))), label: "trailing-bytes" };
+        return { frame: joinParts(this.baseFrame(), rng.bytes(1 + rng.int(8))), label: "trailing-bytes" };
       case 6:
         return { frame: varUint(rng.pick([4, 5, 42, 99, 101, 255, 2 ** 20 + rng.int(1000)])), label: "unknown-type" };
       case 7:
         return {
-          frame: rng.pick([concat(varUint(0, 3 + rng.int(100)), varUint(0)), varUint(2, 1 + rng.int(50)), varUint(100, 2 + rng.int(50), 1)]),
+          frame: rng.pick([joinParts(varUint(0, 3 + rng.int(100)), varUint(0)), varUint(2, 1 + rng.int(50)), varUint(100, 2 + rng.int(50), 1)]),
           label: "unknown-subtype",
         };
       case 8:
@@ -445,13 +449,13 @@ export class SessionGenerator {
       case 9:
         return { frame: rng.pick(["PING", "ping ", "", "hello", "{\"type\":\"sync\"}", "pong"]), label: "text-frame" };
       case 10:
-        return { frame: encodeUpdate(concat(varUint(1 + rng.int(5)), rng.bytes(3 + rng.int(40)))), label: "corrupt-update" };
+        return { frame: encodeUpdate(joinParts(varUint(1 + rng.int(5)), rng.bytes(3 + rng.int(40)))), label: "corrupt-update" };
       case 11: {
         const update = this.validChangeWithoutKeeping();
         return { frame: encodeUpdate(update.slice(0, 1 + rng.int(update.length - 1))), label: "truncated-update" };
       }
       case 12:
-        return { frame: encodeSyncStep1(concat(varUint(3 + rng.int(5)), rng.bytes(rng.int(3)))), label: "invalid-state-vector" };
+        return { frame: encodeSyncStep1(joinParts(varUint(3 + rng.int(5)), rng.bytes(rng.int(3)))), label: "invalid-state-vector" };
       case 13:
         return { frame: encodeAwareness(encodeAwarenessUpdate([{ clientId: this.ownIds[0], clock: ++this.clock, state: rng.pick(BAD_JSON) }])), label: "awareness-bad-json" };
       case 14: {
@@ -462,14 +466,4 @@ export class SessionGenerator {
         return this.model.ack ? { frame: encodeAck(rng.int(100)), label: "server-to-client" } : { frame: encodeAckRequest(1), label: "ack-without-extension" };
     }
   }
-}
-
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
