@@ -77,6 +77,8 @@ describe.concurrent("an idle document", () => {
     const late = await sdk(quiet, docId, "dee");
     await everyoneSees([...clients, late], ["ada", "bob", "cy", "dee"]);
     await late.call("insert", { text: "after" });
+    // Appends land at the end each client sees, so "!" waits until "after" has reached everyone.
+    await waitForText([...clients, late], "before after");
     await clients[1].call("insert", { text: "!" });
     await waitForText([...clients, late], "before after!");
   }, 4 * 60 * SECOND);
