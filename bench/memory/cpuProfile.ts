@@ -26,7 +26,15 @@ export interface ProfileSummary {
   self: { fn: string; ms: number }[];
   /** Inclusive time of chosen entry points (functions of Quire's own code path), ms. */
   inclusive: Record<string, number>;
+  /** Garbage-collection pauses, ms, longest first: each a run of consecutive samples in the collector. */
+  gcPauses: number[];
 }
+
+/**
+ * Samples further apart than this are not consecutive: the profiler samples only while the isolate
+ * runs, so a longer gap is time spent outside it (idle, or in the runtime), not in one pause.
+ */
+const MAX_SAMPLE_GAP_MS = 2;
 
 /** Starts sampling every `intervalUs`; `stop` returns the summary. */
 export async function startProfile(inspector: Inspector, intervalUs = 500): Promise<{ stop(watch: string[]): Promise<ProfileSummary> }> {
@@ -85,5 +93,22 @@ function summarizeProfile(profile: Profile, watch: string[]): ProfileSummary {
     busyShare: total > 0 ? 1 - idle / total : 0,
     self: [...self].map(([fn, ms]) => ({ fn, ms })).sort((a, b) => b.ms - a.ms).slice(0, 25),
     inclusive,
+    gcPauses: gcPauses(samples, deltas, (id) => byId.get(id)!.callFrame.functionName === "(garbage collector)"),
   };
+}
+
+function gcPauses(samples: number[], deltas: number[], inCollector: (id: number) => boolean): number[] {
+  const pauses: number[] = [];
+  let current = 0;
+  for (let i = 0; i < samples.length; i++) {
+    const ms = (deltas[i + 1] ?? 0) / 1000;
+    if (inCollector(samples[i]) && ms <= MAX_SAMPLE_GAP_MS) {
+      current += ms;
+      continue;
+    }
+    if (current > 0) pauses.push(current);
+    current = 0;
+  }
+  if (current > 0) pauses.push(current);
+  return pauses.sort((a, b) => b - a);
 }

@@ -1,0 +1,84 @@
+// Where the tail of relay latency comes from: the fan-out (50 readers) and crowd scenarios of
+// bench/throughput, run against Quire straight to workerd while V8's sampling profiler watches the
+// Worker's isolate, each run printed beside the garbage-collection pauses the profile saw in it.
+// The median is the commit each relay waits for; a run's p99 and max follow its longest pauses.
+// A last crowd run samples allocations instead, to show where that garbage comes from.
+// `node bench/stalls/run.ts` (about 3 min): BENCH_STALLS_FANOUT_RUNS (default 4) fan-out runs,
+// BENCH_STALLS_CROWD_RUNS (default 1) crowd runs.
+import { startAllocationProfile } from "../memory/allocationProfile.ts";
+import { startProfile } from "../memory/cpuProfile.ts";
+import { startQuire } from "../memory/server.ts";
+import { mib, ms, table } from "../throughput/report.ts";
+import { crowd } from "../throughput/scenarios/crowd.ts";
+import { fanOut } from "../throughput/scenarios/fanOut.ts";
+import type { LatencySummary } from "../throughput/latency.ts";
+import type { Target } from "../throughput/targets.ts";
+import { appendUpdates } from "../throughput/trace.ts";
+
+const FANOUT_RUNS = Number(process.env.BENCH_STALLS_FANOUT_RUNS ?? 4);
+const CROWD_RUNS = Number(process.env.BENCH_STALLS_CROWD_RUNS ?? 1);
+/** The throughput benchmark's defaults (bench/throughput/config.ts). */
+const FANOUT = { readers: 50, rate: 50, seconds: 5 };
+const CROWD = { clients: 100, intervalMs: 500, seconds: 30, settleMs: 60_000 };
+/** Fine enough to see a pause of a millisecond. */
+const SAMPLE_INTERVAL_US = 200;
+
+const server = await startQuire("direct");
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void server.dev.destroy().then(() => process.exit(130)));
+
+// A user of its own for every connection, as the throughput benchmark does, so per-user limits do not apply.
+let users = 0;
+const target: Target = {
+  key: "quire-direct",
+  name: "Quire (direct to workerd)",
+  dialect: "y-websocket",
+  durability: "",
+  async url(docName) {
+    const response = await fetch(`${server.directUrl}/v1/docs/${docName}/tokens`, {
+      method: "POST",
+      headers: { Authorization: "Bearer dev-admin-token", "Content-Type": "application/json" },
+      body: JSON.stringify({ access: "write", userId: `stalls-${++users}` }),
+    });
+    if (!response.ok) throw new Error(`token for ${docName}: ${response.status} ${await response.text()}`);
+    return `${server.wsBase}/ws/${docName}?token=${((await response.json()) as { token: string }).token}`;
+  },
+  memory: () => ({ serverBytes: 0, covers: "" }),
+  cpuSeconds: () => 0,
+  stop: async () => undefined,
+};
+
+const appends = appendUpdates(FANOUT.rate * FANOUT.seconds);
+const runs: { name: string; run: (docName: string) => Promise<LatencySummary> }[] = [
+  ...Array.from({ length: FANOUT_RUNS }, (_, i) => ({ name: `fan-out ${FANOUT.readers} #${i + 1}`, run: (doc: string) => fanOut(target, doc, FANOUT.readers, FANOUT.rate, appends) })),
+  ...Array.from({ length: CROWD_RUNS }, (_, i) => ({ name: `crowd ${CROWD.clients} #${i + 1}`, run: async (doc: string) => (await crowd(target, doc, CROWD)).observer })),
+];
+
+const rows: string[][] = [];
+let allocations = "";
+try {
+  for (const [i, { name, run }] of runs.entries()) {
+    const profiler = await startProfile(server.inspector, SAMPLE_INTERVAL_US);
+    const latency = await run(`stalls-${Date.now()}-${i}`);
+    const { gcPauses } = await profiler.stop([]);
+    const heap = await server.inspector.heapUsage();
+    const total = gcPauses.reduce((sum, p) => sum + p, 0);
+    rows.push([name, ms(latency.p50), ms(latency.p99), ms(latency.max), ms(total), String(gcPauses.filter((p) => p >= 5).length), gcPauses.slice(0, 3).map(ms).join(", "), mib(heap.usedSize), mib(heap.totalSize)]);
+    process.stdout.write(`${name}: p99 ${ms(latency.p99)} ms, longest GC pause ${ms(gcPauses[0] ?? 0)} ms\n`);
+  }
+  const sampler = await startAllocationProfile(server.inspector);
+  const { sent } = await crowd(target, `stalls-${Date.now()}-allocations`, CROWD);
+  const { bytes, byFunction } = await sampler.stop();
+  const share = (b: number) => `${((100 * b) / bytes).toFixed(0)}%`;
+  allocations = table(
+    `Allocated in the isolate during a crowd run: ${mib(bytes)}, ${(bytes / sent / 1024).toFixed(1)} KiB per keystroke (functions by bytes; a native call's bytes count toward its JS caller)`,
+    ["function", "allocated", "share"],
+    byFunction.slice(0, 12).map((f) => [f.fn, mib(f.bytes), share(f.bytes)]),
+  );
+} finally {
+  server.inspector.close();
+  server.collector?.close();
+  await server.dev.destroy();
+}
+process.stdout.write(
+  `\n${table("Relay latency (ms) beside the isolate's garbage-collection pauses in the same run", ["run", "p50", "p99", "max", "GC total", "pauses >= 5 ms", "longest pauses", "heap used after", "heap reserved"], rows)}\n\n${allocations}\n`,
+);
