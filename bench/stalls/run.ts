@@ -2,7 +2,8 @@
 // bench/throughput, run against Quire straight to workerd while V8's sampling profiler watches the
 // Worker's isolate, each run printed beside the garbage-collection pauses the profile saw in it.
 // The median is the commit each relay waits for; a run's p99 and max follow its longest pauses.
-// A last crowd run samples allocations instead, to show where that garbage comes from.
+// A last crowd run samples allocations instead, to show where that garbage comes from, and a
+// stream of deliveries to open sockets checks that it is garbage: the heap after a full GC stays flat.
 // `node bench/stalls/run.ts` (about 3 min): BENCH_STALLS_FANOUT_RUNS (default 4) fan-out runs,
 // BENCH_STALLS_CROWD_RUNS (default 1) crowd runs.
 import { startAllocationProfile } from "../memory/allocationProfile.ts";
@@ -11,7 +12,10 @@ import { startQuire } from "../memory/server.ts";
 import { mib, ms, table } from "../throughput/report.ts";
 import { crowd } from "../throughput/scenarios/crowd.ts";
 import { fanOut } from "../throughput/scenarios/fanOut.ts";
+import * as Y from "yjs";
+import { connect } from "../throughput/client.ts";
 import type { LatencySummary } from "../throughput/latency.ts";
+import { closeAll, connectMany } from "../throughput/scenarios/connectMany.ts";
 import type { Target } from "../throughput/targets.ts";
 import { appendUpdates } from "../throughput/trace.ts";
 
@@ -53,8 +57,43 @@ const runs: { name: string; run: (docName: string) => Promise<LatencySummary> }[
   ...Array.from({ length: CROWD_RUNS }, (_, i) => ({ name: `crowd ${CROWD.clients} #${i + 1}`, run: async (doc: string) => (await crowd(target, doc, CROWD)).observer })),
 ];
 
+/** Live heap (after a full GC) before and after `bursts` of 1,000 updates to FANOUT.readers open sockets. */
+async function liveHeapAcrossDeliveries(bursts: number): Promise<{ deliveries: number; before: number; after: number[] }> {
+  const docName = `stalls-${Date.now()}-live`;
+  const updates = appendUpdates(bursts * 1000);
+  let delivered = 0;
+  const countDelivered = (update: Uint8Array) => {
+    const meta = Y.parseUpdateMeta(update);
+    for (const [client, to] of meta.to) delivered += to - (meta.from.get(client) ?? 0);
+  };
+  const readers = await connectMany(FANOUT.readers, async () => ({ url: await target.url(docName), dialect: target.dialect, docName, onUpdate: countDelivered }));
+  const writer = await connect({ url: await target.url(docName), dialect: target.dialect, docName });
+  try {
+    const liveHeap = async () => (await server.inspector.heapAfterGc(server.poke)).usedSize;
+    const before = await liveHeap();
+    const after: number[] = [];
+    for (let burst = 0; burst < bursts; burst++) {
+      for (let k = burst * 1000; k < (burst + 1) * 1000; k++) {
+        writer.sendFrame(writer.codec.update(updates.updates[k]));
+        if (k % 20 === 19) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const expected = (burst + 1) * 1000 * FANOUT.readers;
+      const deadline = Date.now() + 60_000;
+      while (delivered < expected) {
+        if (Date.now() > deadline) throw new Error(`live heap: ${delivered} of ${expected} deliveries arrived`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      after.push(await liveHeap());
+    }
+    return { deliveries: delivered, before, after };
+  } finally {
+    closeAll([writer, ...readers]);
+  }
+}
+
 const rows: string[][] = [];
 let allocations = "";
+let live = "";
 try {
   for (const [i, { name, run }] of runs.entries()) {
     const profiler = await startProfile(server.inspector, SAMPLE_INTERVAL_US);
@@ -74,11 +113,13 @@ try {
     ["function", "allocated", "share"],
     byFunction.slice(0, 12).map((f) => [f.fn, mib(f.bytes), share(f.bytes)]),
   );
+  const { deliveries, before, after } = await liveHeapAcrossDeliveries(4);
+  live = `Live heap after a full GC, ${FANOUT.readers} sockets open: ${mib(before)} before, then ${after.map(mib).join(", ")} after each 1,000 updates (${deliveries.toLocaleString("en-US")} deliveries in all)`;
 } finally {
   server.inspector.close();
   server.collector?.close();
   await server.dev.destroy();
 }
 process.stdout.write(
-  `\n${table("Relay latency (ms) beside the isolate's garbage-collection pauses in the same run", ["run", "p50", "p99", "max", "GC total", "pauses >= 5 ms", "longest pauses", "heap used after", "heap reserved"], rows)}\n\n${allocations}\n`,
+  `\n${table("Relay latency (ms) beside the isolate's garbage-collection pauses in the same run", ["run", "p50", "p99", "max", "GC total", "pauses >= 5 ms", "longest pauses", "heap used after", "heap reserved"], rows)}\n\n${allocations}\n\n${live}\n`,
 );
