@@ -6,7 +6,7 @@
 // `document.updated` is throttled per document: the first edit after a quiet spell is announced at
 // once, and the edits after it are folded into one event at most every EVENTS_DEBOUNCE_SECONDS,
 // carrying the figures as of sending. A burst lasting T seconds gives at most ceil(T / debounce) + 1.
-import type { DocumentMeta } from "../storage/documentMeta";
+import { CachedMetaValue, type DocumentMeta } from "../storage/documentMeta";
 import { type EventFigures, type EventMessage, type EventType, type QuireEvent, sendEvents } from "./eventTypes";
 
 /** Least time between two `document.updated` events of a document, unless EVENTS_DEBOUNCE_SECONDS says otherwise. */
@@ -62,13 +62,15 @@ export interface OutboxHost {
 }
 
 export class EventOutbox {
-  /** The throttle state as last read or written, so an edit costs no read once one is pending. */
-  private cached: ThrottleState | null = null;
+  /** The throttle state, cached so an edit costs no read once an event is pending. */
+  private readonly throttle: CachedMetaValue<ThrottleState>;
 
   constructor(
     private readonly host: OutboxHost,
     readonly debounceMs = DEFAULT_DEBOUNCE_MS,
-  ) {}
+  ) {
+    this.throttle = new CachedMetaValue(host.meta, THROTTLE_KEY, () => ({ dueAt: null, lastAt: null }));
+  }
 
   /** Sends events to the queue; replaced in tests to count what goes out. */
   send(events: QuireEvent[]): Promise<void> {
@@ -86,10 +88,10 @@ export class EventOutbox {
   noteEdit(now = Date.now()): void {
     if (!this.enabled) return;
     try {
-      const state = this.state();
+      const state = this.throttle.get();
       if (state.dueAt !== null) return;
       const dueAt = Math.max(now, (state.lastAt ?? -Infinity) + this.debounceMs);
-      this.setState({ ...state, dueAt });
+      this.throttle.set({ ...state, dueAt });
       this.requestAlarm(dueAt);
     } catch (error) {
       console.error("events: could not note an edit", error);
@@ -137,14 +139,14 @@ export class EventOutbox {
   async runIfDue(now = Date.now()): Promise<void> {
     if (!this.enabled) return;
     try {
-      const state = this.state();
+      const state = this.throttle.get();
       if (state.dueAt !== null && now < state.dueAt) await this.host.alarms.requestBy(state.dueAt);
       else if (state.dueAt !== null) {
         // An earlier update event the queue has not taken yet is replaced, not queued behind:
         // the new one reports everything it did.
         this.host.sql.exec(`DELETE FROM event_outbox WHERE type = 'document.updated'`);
         this.insert("document.updated", now, null, null);
-        this.setState({ dueAt: null, lastAt: now });
+        this.throttle.set({ dueAt: null, lastAt: now });
       }
       await this.flush();
     } catch (error) {
@@ -173,25 +175,12 @@ export class EventOutbox {
 
   /** Whether a `document.updated` is pending, and when it is due. */
   pendingUpdateAt(): number | null {
-    return this.host.live() ? this.state().dueAt : null;
+    return this.host.live() ? this.throttle.get().dueAt : null;
   }
 
   /** Forgets the cached state after the storage under it was deleted. */
   forget(): void {
-    this.cached = null;
-  }
-
-  private state(): ThrottleState {
-    if (!this.cached) {
-      const stored = this.host.meta.get(THROTTLE_KEY);
-      this.cached = stored === null ? { dueAt: null, lastAt: null } : (JSON.parse(stored) as ThrottleState);
-    }
-    return this.cached;
-  }
-
-  private setState(state: ThrottleState): void {
-    this.host.meta.set(THROTTLE_KEY, JSON.stringify(state));
-    this.cached = state;
+    this.throttle.forget();
   }
 
   private requestAlarm(at: number): void {

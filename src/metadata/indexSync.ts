@@ -3,7 +3,7 @@
 // then writes one row covering every change since. So one document costs at most one D1 write per
 // INDEX_SYNC_DELAY_MS however fast it is edited, and a D1 outage only delays the index.
 import type { AlarmScheduler } from "../document/alarmScheduler";
-import type { DocumentMeta } from "../storage/documentMeta";
+import { CachedMetaValue, type DocumentMeta } from "../storage/documentMeta";
 import { upsertDocument } from "./documentIndex";
 import type { DocumentRecord } from "./documentRecord";
 
@@ -35,13 +35,15 @@ export interface IndexSyncHost {
 export class IndexSync {
   private lock: Promise<unknown> = Promise.resolve();
   private writing = false;
-  /** The persisted state as last read or written, so a change costs no read once the row is dirty. */
-  private cached: SyncState | null = null;
+  /** The persisted state, cached so a change costs no read once the row is dirty. */
+  private readonly state: CachedMetaValue<SyncState>;
 
   constructor(
     private readonly host: IndexSyncHost,
     private readonly delayMs = INDEX_SYNC_DELAY_MS,
-  ) {}
+  ) {
+    this.state = new CachedMetaValue(host.meta, STATE_KEY, () => ({ dueAt: null, indexed: false }));
+  }
 
   /**
    * Notes a change the index shows (an edit, a connection opened or closed). Never throws and never
@@ -51,10 +53,10 @@ export class IndexSync {
   markDirty(now = Date.now()): void {
     if (!this.host.live()) return;
     try {
-      const state = this.state();
+      const state = this.state.get();
       if (state.dueAt !== null) return;
       const dueAt = state.indexed || this.writing ? now + this.delayMs : now;
-      this.setState({ ...state, dueAt });
+      this.state.set({ ...state, dueAt });
       this.requestAlarm(dueAt);
     } catch (error) {
       console.error("index sync: could not mark the document dirty", error);
@@ -65,7 +67,7 @@ export class IndexSync {
   async runIfDue(now = Date.now()): Promise<void> {
     if (!this.host.live()) return;
     try {
-      const { dueAt } = this.state();
+      const { dueAt } = this.state.get();
       if (dueAt === null) return;
       if (now < dueAt) return await this.host.alarms.requestBy(dueAt);
       await this.syncNow();
@@ -84,7 +86,7 @@ export class IndexSync {
       if (!this.host.live()) return null;
       // Cleared before collecting, so a change made while the record is gathered or written marks
       // the row dirty again instead of being lost.
-      this.setState({ ...this.state(), dueAt: null });
+      this.state.set({ ...this.state.get(), dueAt: null });
       this.writing = true;
       let record: DocumentRecord | null;
       try {
@@ -93,16 +95,16 @@ export class IndexSync {
         await upsertDocument(this.host.db, record);
       } catch (error) {
         if (!this.host.live()) throw error;
-        const state = this.state();
+        const state = this.state.get();
         const retryAt = Date.now() + INDEX_RETRY_DELAY_MS;
-        this.setState({ ...state, dueAt: Math.min(state.dueAt ?? retryAt, retryAt) });
+        this.state.set({ ...state, dueAt: Math.min(state.dueAt ?? retryAt, retryAt) });
         this.requestAlarm(retryAt);
         throw error;
       } finally {
         this.writing = false;
       }
-      const state = this.state();
-      if (!state.indexed) this.setState({ ...state, indexed: true });
+      const state = this.state.get();
+      if (!state.indexed) this.state.set({ ...state, indexed: true });
       return record;
     });
   }
@@ -117,22 +119,9 @@ export class IndexSync {
     return result;
   }
 
-  private state(): SyncState {
-    if (!this.cached) {
-      const stored = this.host.meta.get(STATE_KEY);
-      this.cached = stored === null ? { dueAt: null, indexed: false } : (JSON.parse(stored) as SyncState);
-    }
-    return this.cached;
-  }
-
-  private setState(state: SyncState): void {
-    this.host.meta.set(STATE_KEY, JSON.stringify(state));
-    this.cached = state;
-  }
-
   /** Forgets the cached state after the storage under it was deleted. */
   forget(): void {
-    this.cached = null;
+    this.state.forget();
   }
 
   private requestAlarm(at: number): void {
