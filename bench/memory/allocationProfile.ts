@@ -1,5 +1,6 @@
 // What the isolate allocates, by function, over a stretch of load (V8's sampling heap profiler
 // through CDP): the garbage that makes collection pauses. Counts everything allocated, collected or not.
+import { frameLabel } from "./cpuProfile.ts";
 import type { Inspector } from "./inspector.ts";
 
 interface SamplingNode {
@@ -26,8 +27,7 @@ export async function startAllocationProfile(inspector: Inspector, intervalBytes
       const byFunction = new Map<string, number>();
       let bytes = 0;
       const visit = (node: SamplingNode) => {
-        const { functionName, url, lineNumber } = node.callFrame;
-        const fn = `${functionName || "(anonymous)"} ${url.split("/").slice(-1)[0] || "(native)"}:${lineNumber + 1}`;
+        const fn = frameLabel(node.callFrame);
         byFunction.set(fn, (byFunction.get(fn) ?? 0) + node.selfSize);
         bytes += node.selfSize;
         for (const child of node.children) visit(child);

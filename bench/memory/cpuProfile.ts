@@ -50,7 +50,9 @@ export async function startProfile(inspector: Inspector, intervalUs = 500): Prom
   };
 }
 
-const fileOf = (url: string) => url.split("/").slice(-1)[0] || "(native)";
+/** A profile's call frame as "function file:line", the same in CPU and allocation profiles. */
+export const frameLabel = ({ functionName, url, lineNumber }: ProfileNode["callFrame"]) =>
+  `${functionName || "(anonymous)"} ${url.split("/").slice(-1)[0] || "(native)"}:${lineNumber + 1}`;
 
 function summarizeProfile(profile: Profile, watch: string[]): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -64,7 +66,6 @@ function summarizeProfile(profile: Profile, watch: string[]): ProfileSummary {
     const ms = (deltas[i + 1] ?? 0) / 1000;
     selfMs.set(samples[i], (selfMs.get(samples[i]) ?? 0) + ms);
   }
-  const label = (n: ProfileNode) => `${n.callFrame.functionName || "(anonymous)"} ${fileOf(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
   const self = new Map<string, number>();
   const inclusive: Record<string, number> = Object.fromEntries(watch.map((w) => [w, 0]));
   let idle = 0;
@@ -76,7 +77,7 @@ function summarizeProfile(profile: Profile, watch: string[]): ProfileSummary {
       idle += ms;
       continue;
     }
-    const key = label(node);
+    const key = frameLabel(node.callFrame);
     self.set(key, (self.get(key) ?? 0) + ms);
     // Count the sample once for every watched function on its stack.
     const seen = new Set<string>();

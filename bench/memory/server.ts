@@ -4,6 +4,7 @@
 // inspector and the Worker's own port.
 import { readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { mintToken } from "../../test/helpers/tokens.ts";
 import { startWranglerDev, type WranglerDev } from "../../test/helpers/wranglerDev.ts";
 import { cpuOf, groupMembers, groupOf, listenerOf, portsOf, rssOf } from "../throughput/procfs.ts";
 import { Inspector, inspectorUrlAt, serviceInspectorUrlAt } from "./inspector.ts";
@@ -119,13 +120,7 @@ export async function startQuire(via: "direct" | "wrangler", config?: string): P
       async token(docName) {
         let value = tokens.get(docName);
         if (!value) {
-          const response = await fetch(`${directUrl}/v1/docs/${docName}/tokens`, {
-            method: "POST",
-            headers: { Authorization: "Bearer dev-admin-token", "Content-Type": "application/json" },
-            body: JSON.stringify({ access: "write", userId: "bench", ttlSeconds: 24 * 3600 }),
-          });
-          if (!response.ok) throw new Error(`token for ${docName}: ${response.status} ${await response.text()}`);
-          value = ((await response.json()) as { token: string }).token;
+          value = (await mintToken(directUrl, docName, "write", { userId: "bench", ttlSeconds: 24 * 3600 })).token;
           tokens.set(docName, value);
         }
         return value;

@@ -6,16 +6,17 @@
 // stream of deliveries to open sockets checks that it is garbage: the heap after a full GC stays flat.
 // `node bench/stalls/run.ts` (about 3 min): BENCH_STALLS_FANOUT_RUNS (default 4) fan-out runs,
 // BENCH_STALLS_CROWD_RUNS (default 1) crowd runs.
+import * as Y from "yjs";
 import { startAllocationProfile } from "../memory/allocationProfile.ts";
 import { startProfile } from "../memory/cpuProfile.ts";
 import { startQuire } from "../memory/server.ts";
-import { mib, ms, table } from "../throughput/report.ts";
-import { crowd } from "../throughput/scenarios/crowd.ts";
-import { fanOut } from "../throughput/scenarios/fanOut.ts";
-import * as Y from "yjs";
 import { connect } from "../throughput/client.ts";
 import type { LatencySummary } from "../throughput/latency.ts";
+import { mib, ms, table } from "../throughput/report.ts";
 import { closeAll, connectMany } from "../throughput/scenarios/connectMany.ts";
+import { crowd } from "../throughput/scenarios/crowd.ts";
+import { fanOut } from "../throughput/scenarios/fanOut.ts";
+import { tokenPerConnection } from "../throughput/servers/quire.ts";
 import type { Target } from "../throughput/targets.ts";
 import { appendUpdates } from "../throughput/trace.ts";
 
@@ -28,24 +29,16 @@ const CROWD = { clients: 100, intervalMs: 500, seconds: 30, settleMs: 60_000 };
 const SAMPLE_INTERVAL_US = 200;
 
 const server = await startQuire("direct");
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void server.dev.destroy().then(() => process.exit(130)));
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void server.stop().then(() => process.exit(130)));
 
 // A user of its own for every connection, as the throughput benchmark does, so per-user limits do not apply.
-let users = 0;
+const token = tokenPerConnection(server.directUrl);
 const target: Target = {
   key: "quire-direct",
   name: "Quire (direct to workerd)",
   dialect: "y-websocket",
   durability: "",
-  async url(docName) {
-    const response = await fetch(`${server.directUrl}/v1/docs/${docName}/tokens`, {
-      method: "POST",
-      headers: { Authorization: "Bearer dev-admin-token", "Content-Type": "application/json" },
-      body: JSON.stringify({ access: "write", userId: `stalls-${++users}` }),
-    });
-    if (!response.ok) throw new Error(`token for ${docName}: ${response.status} ${await response.text()}`);
-    return `${server.wsBase}/ws/${docName}?token=${((await response.json()) as { token: string }).token}`;
-  },
+  url: async (docName) => `${server.wsBase}/ws/${docName}?token=${await token(docName)}`,
   memory: () => ({ serverBytes: 0, covers: "" }),
   cpuSeconds: () => 0,
   stop: async () => undefined,
@@ -116,9 +109,7 @@ try {
   const { deliveries, before, after } = await liveHeapAcrossDeliveries(4);
   live = `Live heap after a full GC, ${FANOUT.readers} sockets open: ${mib(before)} before, then ${after.map(mib).join(", ")} after each 1,000 updates (${deliveries.toLocaleString("en-US")} deliveries in all)`;
 } finally {
-  server.inspector.close();
-  server.collector?.close();
-  await server.dev.destroy();
+  await server.stop();
 }
 process.stdout.write(
   `\n${table("Relay latency (ms) beside the isolate's garbage-collection pauses in the same run", ["run", "p50", "p99", "max", "GC total", "pauses >= 5 ms", "longest pauses", "heap used after", "heap reserved"], rows)}\n\n${allocations}\n\n${live}\n`,

@@ -1,5 +1,5 @@
 // Mints client tokens through the admin REST API of a running server (Node side of the tests).
-import { DEV_SECRETS } from "./wranglerDev";
+import { DEV_SECRETS } from "./wranglerDev.ts";
 
 export type Access = "read" | "write";
 

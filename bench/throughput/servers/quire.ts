@@ -1,4 +1,5 @@
 // Quire under a real `wrangler dev` (test/helpers/wranglerDev.ts), with real SQLite, D1 and R2.
+import { mintToken } from "../../../test/helpers/tokens.ts";
 import { startWranglerDev } from "../../../test/helpers/wranglerDev.ts";
 import { cpuOf, groupMembers, groupOf, listenerOf, portsOf, rssOf } from "../procfs.ts";
 import type { Memory, Target } from "../targets.ts";
@@ -15,18 +16,7 @@ export async function startQuire(config?: string): Promise<Target[]> {
   const proxy = listenerOf(Number(new URL(dev.url).port));
   const group = proxy === null ? null : groupOf(proxy);
   const workerd = () => (group === null ? [] : groupMembers(group).filter((m) => m.comm.includes("workerd")));
-  // A user of its own for every connection, as in an application: the per-user limits
-  // (MAX_CONNECTIONS_PER_USER, update bytes per second) are about one person, not a crowd.
-  let users = 0;
-  const token = async (docName: string) => {
-    const response = await fetch(`${dev.url}/v1/docs/${docName}/tokens`, {
-      method: "POST",
-      headers: { Authorization: "Bearer dev-admin-token", "Content-Type": "application/json" },
-      body: JSON.stringify({ access: "write", userId: `bench-${++users}` }),
-    });
-    if (!response.ok) throw new Error(`token for ${docName}: ${response.status} ${await response.text()}`);
-    return ((await response.json()) as { token: string }).token;
-  };
+  const token = tokenPerConnection(dev.url);
   const memory = (): Memory => {
     const sizes = workerd().map((m) => rssOf(m.pid));
     if (sizes.length === 0) return { serverBytes: 0, covers: "workerd not found" };
@@ -62,4 +52,13 @@ async function directPort(candidates: number[]): Promise<number | null> {
     }
   }
   return null;
+}
+
+/**
+ * Write tokens for the server at `baseUrl`, each for a user of its own, as in an application: the
+ * per-user limits (MAX_CONNECTIONS_PER_USER, update bytes per second) are about one person, not a crowd.
+ */
+export function tokenPerConnection(baseUrl: string): (docName: string) => Promise<string> {
+  let users = 0;
+  return async (docName) => (await mintToken(baseUrl, docName, "write", { userId: `bench-${++users}` })).token;
 }
