@@ -85,10 +85,10 @@ function crowdTable(run: RunRecord): Table {
   const rate = (crowdClients * 1000) / crowdIntervalMs;
   return {
     id: "crowd",
-    title: `Crowd: ${crowdClients} clients typing into one document, each one character every ${crowdIntervalMs} ms at a random position for ${crowdSeconds} s (${int(rate)} updates/s in, ${int(rate * (crowdClients - 1))} deliveries/s out; median over ${rounds(run)})`,
+    title: `Crowd: ${crowdClients} clients typing into one document, each one character every ${crowdIntervalMs} ms at a random position for ${crowdSeconds} s (${int(rate)} updates/s in, ${int(rate * crowdClients)} deliveries/s out, to ${int(crowdClients - 1)} other typists and an observer; median over ${rounds(run)})`,
     header: ["server", "observer p50 ms", "p99 ms", "max ms", "at observer", "all clients", "converged ms after last keystroke", "texts", "harness CPU (cores)"],
     rows,
-    notes: [LOST, "Latency is measured at one client from each other client's keystroke until it is part of that client's document.", "Harness CPU: the benchmark's own clients share the machine with the server; near 1 core the clients themselves are the bottleneck."],
+    notes: [LOST, "Latency is measured at the observer, one more client that only reads, in a thread of its own (so the typists' garbage collection does not stall it), from each keystroke until it is part of the observer's document.", "All clients: keystrokes each typist received from the others. Harness CPU: the typists' thread, which shares the machine with the server; near 1 core the typists themselves are the bottleneck."],
   };
 }
 
