@@ -6,7 +6,8 @@ import { join, resolve } from "node:path";
 import { WebSocket } from "ws";
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
-import { DEV_SECRETS, startWranglerDev } from "../test/helpers/wranglerDev.ts";
+import { mintToken } from "../test/helpers/tokens.ts";
+import { startWranglerDev } from "../test/helpers/wranglerDev.ts";
 import { replayB4 } from "./throughput/scenarios/replay.ts";
 import type { Target } from "./throughput/targets.ts";
 import { loadB4 } from "./throughput/trace.ts";
@@ -34,8 +35,7 @@ async function main(): Promise<void> {
     if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
     return (await response.json()) as T;
   };
-  const token = async (docId: string) =>
-    (await call<{ token: string }>(`/v1/docs/${docId}/tokens`, { method: "POST", headers: { Authorization: `Bearer ${DEV_SECRETS.ADMIN_TOKEN}` }, body: JSON.stringify({ access: "write", userId: "bench" }) })).token;
+  const token = async (docId: string) => (await mintToken(server.url, docId, "write", { userId: "bench" })).token;
   const target: Target = {
     key: "quire",
     name: "Quire",

@@ -181,7 +181,7 @@ export async function crowd(target: Target, docName: string, options: CrowdOptio
     const random = mulberry32(0xb4);
     const sends: { at: number; typist: Typist }[] = [];
     for (let k = 0; k < perTypist; k++) typists.forEach((typist, i) => sends.push({ at: (k + i / typists.length) * options.intervalMs, typist }));
-    const cpuBefore = process.threadCpuUsage?.() ?? process.cpuUsage();
+    const cpuBefore = process.threadCpuUsage();
     const started = performance.now();
     for (const [n, send] of sends.entries()) {
       const wait = started + send.at - performance.now();
@@ -189,7 +189,7 @@ export async function crowd(target: Target, docName: string, options: CrowdOptio
       send.typist.type(random, String.fromCharCode(97 + (n % 26)));
     }
     const lastKeystroke = monotonicMs();
-    const cpu = process.threadCpuUsage?.(cpuBefore) ?? process.cpuUsage(cpuBefore);
+    const cpu = process.threadCpuUsage(cpuBefore);
     const harnessCores = (cpu.user + cpu.system) / 1000 / (performance.now() - started);
     const typistsDone = await converge(typists, total, lastKeystroke, options.settleMs);
     const observerDone = await waitFor(() => observer.completedAt !== null, lastKeystroke + options.settleMs - monotonicMs());
@@ -199,10 +199,10 @@ export async function crowd(target: Target, docName: string, options: CrowdOptio
     const complete = typists.filter((t) => t.text.length === total);
     const diverged = complete.some((t) => t.text.toString() !== complete[0].text.toString());
     return {
-      sent: sends.length,
+      sent: total,
       observer: summarize(latencies, total),
       delivered,
-      expected: sends.length * (typists.length - 1),
+      expected: total * (typists.length - 1),
       convergedMs,
       converged: complete.length,
       diverged,
