@@ -1,9 +1,11 @@
 // The servers under test, as targets the scenarios drive: Quire under a real `wrangler dev` (two
-// targets: through wrangler's proxy and straight to workerd) and the peers as Node child processes.
+// targets: through wrangler's proxy and straight to workerd), y-partyserver under its own `wrangler dev`,
+// and the other peers as Node child processes.
 import { resolve } from "node:path";
 import type { Dialect } from "./client.ts";
 import { startHocuspocus, startYWebsocket } from "./servers/peers.ts";
 import { startQuire } from "./servers/quire.ts";
+import { startYPartyserver } from "./servers/yPartyserver.ts";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 
@@ -30,18 +32,17 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-/** Every server by its key in BENCH_SERVERS; Quire starts two targets on one server. */
+/** Every server by its key in BENCH_SERVERS; Quire and y-partyserver each start two targets on one server. */
 export const STARTERS: Record<string, () => Promise<Target[]>> = {
   quire: () => startQuire(),
   "y-websocket": async () => [await startYWebsocket({ leveldb: false })],
   "y-websocket-leveldb": async () => [await startYWebsocket({ leveldb: true })],
   hocuspocus: async () => [await startHocuspocus({ sqlite: false })],
   "hocuspocus-sqlite": async () => [await startHocuspocus({ sqlite: true })],
+  "y-partyserver": () => startYPartyserver(),
 };
 
 /** Peers that were considered and why they are not run here. */
 export const SKIPPED: Record<string, string> = {
   "y-sweet": "its npm package downloads the server binary from GitHub at first run; this machine reaches no network but the package registries",
-  "y-partyserver":
-    "y-partyserver 2.2.0 declares a peer dependency on @cloudflare/workers-types ^4, which conflicts with the project's 5.x (npm refuses without --legacy-peer-deps); it also runs only inside workerd, not Node",
 };

@@ -1,6 +1,6 @@
 // Starts and stops a real `wrangler dev` process for end-to-end tests, with its own ports and state.
 import { spawn, execFile, type ChildProcess } from "node:child_process";
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -123,9 +123,11 @@ function wranglerEnv(): NodeJS.ProcessEnv {
   };
 }
 
+/** Applies the project's D1 migrations to the local database, for configurations that bind one. */
 async function applyMigrations(config: string, persistTo: string): Promise<void> {
   const dir = join(ROOT, "migrations");
   if (!existsSync(dir) || !readdirSync(dir).some((name) => name.endsWith(".sql"))) return;
+  if (!readFileSync(config, "utf8").includes('"d1_databases"')) return;
   const args = ["d1", "migrations", "apply", "DB", "--local", "--config", config, "--persist-to", persistTo];
   await promisify(execFile)(join(BIN, "wrangler"), args, { cwd: ROOT, env: wranglerEnv(), timeout: 120_000 });
 }
