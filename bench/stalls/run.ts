@@ -2,8 +2,9 @@
 // bench/throughput, run against Quire straight to workerd while V8's sampling profiler watches the
 // Worker's isolate, each run printed beside the garbage-collection pauses the profile saw in it.
 // The median is the commit each relay waits for; a run's p99 and max follow its longest pauses.
-// A last crowd run samples allocations instead, to show where that garbage comes from, and a
-// stream of deliveries to open sockets checks that it is garbage: the heap after a full GC stays flat.
+// V8's own GC trace adds each pause's kind and what it freed. A last crowd run samples allocations
+// instead, to show where that garbage comes from, and a stream of deliveries to open sockets checks
+// that it is garbage: the heap after a full GC stays flat.
 // `node bench/stalls/run.ts` (about 3 min): BENCH_STALLS_FANOUT_RUNS (default 4) fan-out runs,
 // BENCH_STALLS_CROWD_RUNS (default 1) crowd runs.
 import * as Y from "yjs";
@@ -19,6 +20,7 @@ import { fanOut } from "../throughput/scenarios/fanOut.ts";
 import { tokenPerConnection } from "../throughput/servers/quire.ts";
 import type { Target } from "../throughput/targets.ts";
 import { appendUpdates } from "../throughput/trace.ts";
+import { summarize, traceGc } from "./gcTrace.ts";
 
 const FANOUT_RUNS = Number(process.env.BENCH_STALLS_FANOUT_RUNS ?? 4);
 const CROWD_RUNS = Number(process.env.BENCH_STALLS_CROWD_RUNS ?? 1);
@@ -28,6 +30,7 @@ const CROWD = { clients: 100, intervalMs: 500, seconds: 30, settleMs: 60_000 };
 /** Fine enough to see a pause of a millisecond. */
 const SAMPLE_INTERVAL_US = 200;
 
+const gcTrace = traceGc();
 const server = await startQuire("direct");
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void server.stop().then(() => process.exit(130)));
 
@@ -90,11 +93,22 @@ let live = "";
 try {
   for (const [i, { name, run }] of runs.entries()) {
     const profiler = await startProfile(server.inspector, SAMPLE_INTERVAL_US);
+    const mark = gcTrace.mark();
     const latency = await run(`stalls-${Date.now()}-${i}`);
     const { gcPauses } = await profiler.stop([]);
+    const gc = summarize(gcTrace.since(mark));
     const heap = await server.inspector.heapUsage();
     const total = gcPauses.reduce((sum, p) => sum + p, 0);
-    rows.push([name, ms(latency.p50), ms(latency.p99), ms(latency.max), ms(total), String(gcPauses.filter((p) => p >= 5).length), gcPauses.slice(0, 3).map(ms).join(", "), mib(heap.usedSize), mib(heap.totalSize)]);
+    rows.push([
+      name,
+      ...[latency.p50, latency.p99, latency.max, total].map(ms),
+      String(gcPauses.filter((p) => p >= 5).length),
+      gcPauses.slice(0, 3).map(ms).join(", "),
+      `${gc.scavenges} (${ms(gc.longestScavengeMs)})`,
+      `${gc.fullGcs} (${ms(gc.longestFullGcMs)})`,
+      gc.fullGcs ? `${gc.freedPerFullGcMiB.toFixed(1)} of ${(gc.freedPerFullGcMiB + gc.liveAfterFullGcMiB).toFixed(1)} MiB` : "-",
+      mib(heap.usedSize),
+    ]);
     process.stdout.write(`${name}: p99 ${ms(latency.p99)} ms, longest GC pause ${ms(gcPauses[0] ?? 0)} ms\n`);
   }
   const sampler = await startAllocationProfile(server.inspector);
@@ -112,5 +126,9 @@ try {
   await server.stop();
 }
 process.stdout.write(
-  `\n${table("Relay latency (ms) beside the isolate's garbage-collection pauses in the same run", ["run", "p50", "p99", "max", "GC total", "pauses >= 5 ms", "longest pauses", "heap used after", "heap reserved"], rows)}\n\n${allocations}\n\n${live}\n`,
+  `\n${table(
+    "Relay latency (ms) beside the isolate's garbage-collection pauses in the same run (profiler), and V8's trace of them: scavenges and full (mark-compact) collections, count (longest ms), what a full one freed of the heap it found",
+    ["run", "p50", "p99", "max", "GC total", "pauses >= 5 ms", "longest pauses", "scavenges", "full GCs", "freed per full GC", "heap used after"],
+    rows,
+  )}\n\n${allocations}\n\n${live}\n`,
 );

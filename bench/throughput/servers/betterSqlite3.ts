@@ -5,9 +5,9 @@
 // from source with Node 22's headers, which the npm registry ships in the `node-<platform>-<arch>`
 // package that the `node` devDependency uses, the first time the benchmark needs it.
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { NODE } from "./child.ts";
 
@@ -39,6 +39,19 @@ async function nodeHeaders(version: string): Promise<{ dir: string; temporary: b
   return { dir, temporary: true };
 }
 
+/**
+ * The node-gyp that ships inside npm. Found from npm's own files: `npm root -g` would answer under
+ * the project's Node 22 (the `node` package, first on PATH in the benchmark), which has no npm.
+ */
+async function npmsNodeGyp(): Promise<string> {
+  const npmCli = realpathSync((await run("sh", ["-c", "command -v npm"])).stdout.trim());
+  const candidates = [join(dirname(npmCli), "..", "node_modules", "node-gyp", "bin", "node-gyp.js")];
+  candidates.push(join((await run("npm", ["root", "-g"])).stdout.trim(), "npm", "node_modules", "node-gyp", "bin", "node-gyp.js"));
+  const found = candidates.find((path) => existsSync(path));
+  if (!found) throw new Error(`npm's node-gyp was not found (looked at ${candidates.join(", ")})`);
+  return found;
+}
+
 /** Resolves once better-sqlite3 loads in the project's Node, rebuilding it if needed; throws why not otherwise. */
 export async function ensureBetterSqlite3(log: (line: string) => void): Promise<void> {
   const error = await loadError();
@@ -51,7 +64,7 @@ export async function ensureBetterSqlite3(log: (line: string) => void): Promise<
     // node-gyp straight, not `npm rebuild`: package.json's allowScripts keeps npm from running
     // better-sqlite3's install script (so a plain npm install compiles nothing), rebuilds included.
     const env = { ...process.env, PATH: `${BIN}:${process.env.PATH ?? ""}` };
-    const nodeGyp = join((await run("npm", ["root", "-g"])).stdout.trim(), "npm", "node_modules", "node-gyp", "bin", "node-gyp.js");
+    const nodeGyp = await npmsNodeGyp();
     await run(NODE, [nodeGyp, "rebuild", "--release", `--nodedir=${headers.dir}`], { cwd: join(ROOT, "node_modules", "better-sqlite3"), env, timeout: 600_000 });
   } finally {
     if (headers.temporary) rmSync(headers.dir, { recursive: true, force: true });
