@@ -87,28 +87,20 @@ async function liveHeapAcrossDeliveries(bursts: number): Promise<{ deliveries: n
   }
 }
 
-const rows: string[][] = [];
+const measured: { name: string; latency: LatencySummary; gcPauses: number[]; heapUsed: number; fromMs: number; toMs: number }[] = [];
 let allocations = "";
 let live = "";
 try {
+  const anchorStarted = Date.now();
+  await server.inspector.collectGarbage(server.poke);
+  gcTrace.anchor(anchorStarted, Date.now());
   for (const [i, { name, run }] of runs.entries()) {
     const profiler = await startProfile(server.inspector, SAMPLE_INTERVAL_US);
-    const mark = gcTrace.mark();
+    const fromMs = Date.now();
     const latency = await run(`stalls-${Date.now()}-${i}`);
+    const toMs = Date.now();
     const { gcPauses } = await profiler.stop([]);
-    const gc = summarize(gcTrace.since(mark));
-    const heap = await server.inspector.heapUsage();
-    const total = gcPauses.reduce((sum, p) => sum + p, 0);
-    rows.push([
-      name,
-      ...[latency.p50, latency.p99, latency.max, total].map(ms),
-      String(gcPauses.filter((p) => p >= 5).length),
-      gcPauses.slice(0, 3).map(ms).join(", "),
-      `${gc.scavenges} (${ms(gc.longestScavengeMs)})`,
-      `${gc.fullGcs} (${ms(gc.longestFullGcMs)})`,
-      gc.fullGcs ? `${gc.freedPerFullGcMiB.toFixed(1)} of ${(gc.freedPerFullGcMiB + gc.liveAfterFullGcMiB).toFixed(1)} MiB` : "-",
-      mib(heap.usedSize),
-    ]);
+    measured.push({ name, latency, gcPauses, heapUsed: (await server.inspector.heapUsage()).usedSize, fromMs, toMs });
     process.stdout.write(`${name}: p99 ${ms(latency.p99)} ms, longest GC pause ${ms(gcPauses[0] ?? 0)} ms\n`);
   }
   const sampler = await startAllocationProfile(server.inspector);
@@ -125,6 +117,20 @@ try {
 } finally {
   await server.stop();
 }
+// Read once the server has stopped, when workerd has written out every line of its trace.
+const rows = measured.map(({ name, latency, gcPauses, heapUsed, fromMs, toMs }) => {
+  const gc = summarize(gcTrace.between(fromMs, toMs));
+  return [
+    name,
+    ...[latency.p50, latency.p99, latency.max, gcPauses.reduce((sum, p) => sum + p, 0)].map(ms),
+    String(gcPauses.filter((p) => p >= 5).length),
+    gcPauses.slice(0, 3).map(ms).join(", "),
+    `${gc.scavenges} (${ms(gc.longestScavengeMs)})`,
+    `${gc.fullGcs} (${ms(gc.longestFullGcMs)})`,
+    gc.fullGcs ? `${gc.freedPerFullGcMiB.toFixed(1)} of ${(gc.freedPerFullGcMiB + gc.liveAfterFullGcMiB).toFixed(1)} MiB` : "-",
+    mib(heapUsed),
+  ];
+});
 process.stdout.write(
   `\n${table(
     "Relay latency (ms) beside the isolate's garbage-collection pauses in the same run (profiler), and V8's trace of them: scavenges and full (mark-compact) collections, count (longest ms), what a full one freed of the heap it found",
