@@ -1,7 +1,8 @@
 // The targets ("Durable at in-memory speed"): Quire's figures against a peer's, as ratios,
 // with the floor a release must meet and the aim. Beside them, for reference and with no target,
-// the same latency ratios against y-partyserver: a peer on the same runtime, so what the runtime costs
-// both shows apart from what Quire's durable write costs.
+// the same latency ratios against y-partyserver (a peer on the same runtime) and against the bare
+// workerd relay (the same runtime doing nothing but the sends), so what the runtime costs shows apart
+// from what Quire's durable write costs.
 import type { LatencySummary } from "./latency.ts";
 import type { RunRecord } from "./record.ts";
 import { fmt, int, median, medianOrNull, ms, type Table } from "./report.ts";
@@ -41,6 +42,8 @@ export const GOALS: Goal[] = [
   { figure: "crowd relay p99", peer: "y-partyserver-hibernating", higherIsBetter: false, unit: "x", ...crowdP99 },
   { figure: "fan-out p99, 50 readers", peer: "y-partyserver", higherIsBetter: false, unit: "x", ...fanOut50P99 },
   { figure: "fan-out p99, 50 readers", peer: "y-partyserver-hibernating", higherIsBetter: false, unit: "x", ...fanOut50P99 },
+  { figure: "crowd relay p99", peer: "workerd-relay", higherIsBetter: false, unit: "x", ...crowdP99 },
+  { figure: "fan-out p99, 50 readers", peer: "workerd-relay", higherIsBetter: false, unit: "x", ...fanOut50P99 },
   {
     figure: "server CPU per update (B4 replay)",
     higherIsBetter: false,
@@ -83,7 +86,7 @@ export function targetsTable(run: RunRecord): Table {
     notes: [
       "Updates/s: higher is better, so the ratio must reach the floor; latency and CPU: lower is better, so the ratio (or figure) must stay under it.",
       "A '-' p99 means more than 1% of the deliveries never arrived: no ratio, below floor.",
-      "Reference rows have no target: y-partyserver runs on the same runtime as Quire (workerd, Durable Objects) and keeps the document in memory.",
+      "Reference rows have no target: y-partyserver runs on the same runtime as Quire (workerd, Durable Objects) and keeps the document in memory; the bare workerd relay runs there too and only forwards each frame to every other client (no document, no storage), the least any server on this runtime can do.",
     ],
   };
 }

@@ -98,7 +98,8 @@ export async function runRound(r: number, order: Target[], config: Config, work:
         log(`  crowd ${target.name}: observer ${latency(res.observer)}, ${converged}${res.diverged ? ", TEXTS DIFFER" : ""}`);
       });
     }
-    for (const target of wants("join") ? order : []) {
+    const documentServers = order.filter((t) => !t.relayOnly);
+    for (const target of wants("join") ? documentServers : []) {
       const doc = docName(target, "join");
       await attempt("join", target, async () => {
         holders.push(await seed(target, doc, work.final.update, work.final.expected));
@@ -110,7 +111,7 @@ export async function runRound(r: number, order: Target[], config: Config, work:
         log(`  join ${target.name}: ${times.map((t) => t.toFixed(1)).join(" / ")} ms`);
       });
     }
-    for (const target of wants("catchup") ? order : []) {
+    for (const target of wants("catchup") ? documentServers : []) {
       await attempt("catch-up", target, () => catchUp(target, docName(target, "catchup"), work.catchUp, config.b4Window, config.b4TimeoutS * 1000, config.catchUpReconnects), (res) => {
         result.catchUp[target.key] = res;
         log(`  catch-up ${target.name}: ${res.missed} missed updates written in ${(res.writeMs / 1000).toFixed(1)} s; reconnects ${res.reconnects.map((t) => t.toFixed(1)).join(" / ")} ms`);

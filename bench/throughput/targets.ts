@@ -1,10 +1,11 @@
 // The servers under test, as targets the scenarios drive: Quire under a real `wrangler dev` (two
 // targets: through wrangler's proxy and straight to workerd), y-partyserver under its own `wrangler dev`,
-// and the other peers as Node child processes.
+// the bare workerd relay (the runtime's floor) under its own, and the other peers as Node child processes.
 import { resolve } from "node:path";
 import type { Dialect } from "./client.ts";
 import { startHocuspocus, startYWebsocket } from "./servers/peers.ts";
 import { startQuire } from "./servers/quire.ts";
+import { startWorkerdRelay } from "./servers/workerdRelay.ts";
 import { startYPartyserver } from "./servers/yPartyserver.ts";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
@@ -24,6 +25,8 @@ export interface Target {
   dialect: Dialect;
   /** What this server does with an update before (and after) relaying it. */
   durability: string;
+  /** Keeps no document: runs only the scenarios that relay (replay, fan-out, presence, crowd). */
+  relayOnly?: boolean;
   /** A URL for one connection to `docName` with write access. */
   url(docName: string): Promise<string>;
   memory(): Memory;
@@ -40,6 +43,7 @@ export const STARTERS: Record<string, () => Promise<Target[]>> = {
   hocuspocus: async () => [await startHocuspocus({ sqlite: false })],
   "hocuspocus-sqlite": async () => [await startHocuspocus({ sqlite: true })],
   "y-partyserver": () => startYPartyserver(),
+  "workerd-relay": () => startWorkerdRelay(),
 };
 
 /** Peers that were considered and why they are not run here. */
