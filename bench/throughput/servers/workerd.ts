@@ -35,6 +35,17 @@ export async function startWorkerd(config?: string, healthPath = "/health"): Pro
   };
 }
 
+/** Like `startWorkerd`, for a server whose clients must reach the Worker's own workerd: fails (and stops it) if that port is not found. */
+export async function startWorkerdDirect(config: string): Promise<WorkerdServer & { directWsBase: string }> {
+  const server = await startWorkerd(config);
+  const direct = server.directWsBase;
+  if (direct === null) {
+    await server.dev.destroy();
+    throw new Error("the Worker's own workerd port was not found");
+  }
+  return { ...server, directWsBase: direct };
+}
+
 /** The port of the Worker's own workerd: the one of its listening ports that answers `healthPath`. */
 async function directPort(candidates: number[], healthPath: string): Promise<number | null> {
   for (const pid of candidates) {

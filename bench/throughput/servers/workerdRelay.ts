@@ -4,17 +4,13 @@
 // on this machine, so it marks how much of Quire's figure is Quire's.
 import { join } from "node:path";
 import type { Target } from "../targets.ts";
-import { startWorkerd } from "./workerd.ts";
+import { startWorkerdDirect } from "./workerd.ts";
 
 const CONFIG = join(import.meta.dirname, "relay", "wrangler.jsonc");
 
 export async function startWorkerdRelay(): Promise<Target[]> {
-  const server = await startWorkerd(CONFIG);
+  const server = await startWorkerdDirect(CONFIG);
   const direct = server.directWsBase;
-  if (direct === null) {
-    await server.dev.destroy();
-    throw new Error("the Worker's own workerd port was not found");
-  }
   return [
     {
       key: "workerd-relay",

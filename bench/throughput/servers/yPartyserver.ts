@@ -3,18 +3,14 @@
 // Quire, with the document in memory. It shows which part of a figure is the runtime's.
 import { join } from "node:path";
 import type { Target } from "../targets.ts";
-import { startWorkerd } from "./workerd.ts";
+import { startWorkerdDirect } from "./workerd.ts";
 
 const CONFIG = join(import.meta.dirname, "partyserver", "wrangler.jsonc");
 
 /** Two targets on one server: partyserver's default (event-listener sockets) and `hibernate: true`. */
 export async function startYPartyserver(): Promise<Target[]> {
-  const server = await startWorkerd(CONFIG);
+  const server = await startWorkerdDirect(CONFIG);
   const direct = server.directWsBase;
-  if (direct === null) {
-    await server.dev.destroy();
-    throw new Error("the Worker's own workerd port was not found");
-  }
   const base = { dialect: "y-websocket" as const, durability: "applies it in memory only", memory: server.memory, cpuSeconds: server.cpuSeconds };
   return [
     { ...base, key: "y-partyserver", name: "y-partyserver (memory)", url: async (doc) => `${direct}/parties/y-server/${doc}`, stop: () => server.dev.destroy() },
