@@ -5,17 +5,14 @@
 // throughput benchmark's clients and the stock provider take it for a server. It keeps no state, so
 // it runs only the scenarios that relay (replay, fan-out, presence, crowd). Never deployed.
 import { DurableObject } from "cloudflare:workers";
+import { encodeSyncStep2, MessageType, SyncMessageType } from "../../../../src/protocol/messages.ts";
 
 interface Env {
   RELAY: DurableObjectNamespace<Relay>;
 }
 
-const SYNC = 0;
-const AWARENESS = 1;
-const STEP1 = 0;
-const UPDATE = 2;
-/** y-websocket's sync step 2 carrying an empty update (no structs, no deletions). */
-const EMPTY_STEP2 = new Uint8Array([SYNC, 1, 2, 0, 0]);
+/** Sync step 2 carrying an empty update (no structs, no deletions). */
+const EMPTY_STEP2 = encodeSyncStep2(new Uint8Array([0, 0]));
 
 export class Relay extends DurableObject<Env> {
   /** The open sockets, kept in memory so a relay does not ask the runtime for the list each time. */
@@ -30,9 +27,11 @@ export class Relay extends DurableObject<Env> {
 
   webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
     if (typeof message === "string" || message.byteLength < 2) return;
+    // Every type and sub-type here is below 128, so each is the frame's first or second byte: no decoding.
     const frame = new Uint8Array(message);
-    if (frame[0] === SYNC && frame[1] === STEP1) ws.send(EMPTY_STEP2);
-    else if (frame[0] === AWARENESS || (frame[0] === SYNC && frame[1] === UPDATE)) {
+    const sync = frame[0] === MessageType.sync;
+    if (sync && frame[1] === SyncMessageType.step1) ws.send(EMPTY_STEP2);
+    else if (frame[0] === MessageType.awareness || (sync && frame[1] === SyncMessageType.update)) {
       for (const other of this.sockets) if (other !== ws) other.send(frame);
     }
   }
